@@ -1,0 +1,51 @@
+"""The one ``permit`` command (DESIGN §1), grouping the subcommands of every part.
+
+Subcommands are registered by dotted path and imported only when invoked, so ``permit verify``
+never loads the issuer, FastAPI or SQLAlchemy and answers in well under a second.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+#: name -> "module:attribute" of a click command or group.
+COMMANDS: dict[str, str] = {
+    "verify": "verifier.cli:verify",
+    "keys": "keys.cli:keys_group",
+    "trust-list": "keys.cli:trust_list_group",
+    "eligibility": "issuer.eligibility.cli:eligibility",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._lazy.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="residence-permit")
+def cli() -> None:
+    """Electronic residence permits (居住证): issuer, wallet and verifier tools."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

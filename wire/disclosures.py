@@ -1,0 +1,93 @@
+"""Disclosures: creation, strict parsing and digests (SD-JWT, RFC 9901 §4.2).
+
+A disclosure is ``base64url(JSON array)``: ``[salt, name, value]`` for an object property,
+``[salt, value]`` for an array element. Its digest is computed over the *encoded* ASCII string
+(§4.2.3), never over decoded JSON, so a re-encoding of the same claim has a different digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wire.encoding import b64u_decode, b64u_encode, json_dumps, loads_json
+from wire.errors import InvalidDisclosure
+
+__all__ = [
+    "RESERVED_NAMES",
+    "Disclosure",
+    "SaltSource",
+    "decoy_digest",
+    "digest",
+    "make_disclosure",
+    "parse_disclosure",
+    "random_salt",
+]
+
+#: Names a disclosure may never carry: the SD-JWT structural names (RFC 9901 §4.2.1) and the
+#: claims SD-JWT VC requires to stay visible (draft-ietf-oauth-sd-jwt-vc §3.2.2.2).
+RESERVED_NAMES: frozenset[str] = frozenset(
+    {"_sd", "...", "_sd_alg", "iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status"}
+)
+
+SaltSource = Callable[[], bytes]
+
+
+def random_salt() -> bytes:
+    """128 bits from the OS CSPRNG, as RFC 9901 §9.3 recommends."""
+    return secrets.token_bytes(16)
+
+
+def digest(encoded: str) -> str:
+    """SHA-256 digest of an encoded disclosure (RFC 9901 §4.2.3)."""
+    return b64u_encode(hashlib.sha256(encoded.encode("ascii")).digest())
+
+
+def decoy_digest(salt_source: SaltSource = random_salt) -> str:
+    """A digest that matches no disclosure (RFC 9901 §4.2.5): the hash of random bytes."""
+    return b64u_encode(hashlib.sha256(salt_source()).digest())
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """A decoded disclosure; ``name`` is None for an array element."""
+
+    encoded: str
+    salt: str
+    name: str | None
+    value: Any
+
+    @property
+    def digest(self) -> str:
+        return digest(self.encoded)
+
+
+def make_disclosure(
+    name: str | None, value: Any, salt_source: SaltSource = random_salt
+) -> Disclosure:
+    """Create a disclosure for an object property (``name``) or an array element (None)."""
+    if name is not None and name in ("_sd", "..."):
+        raise ValueError("reserved name cannot be disclosed")
+    salt = b64u_encode(salt_source())
+    array: list[Any] = [salt, value] if name is None else [salt, name, value]
+    return Disclosure(b64u_encode(json_dumps(array)), salt, name, value)
+
+
+def parse_disclosure(encoded: str) -> Disclosure:
+    """Decode one disclosure strictly, raising :class:`InvalidDisclosure` on any defect.
+
+    Well-formed means canonical base64url of a JSON array of 2 or 3 elements whose salt (and
+    name) are strings and whose name is not reserved.
+    """
+    value = loads_json(b64u_decode(encoded, InvalidDisclosure), InvalidDisclosure)
+    if not isinstance(value, list) or len(value) not in (2, 3) or not isinstance(value[0], str):
+        raise InvalidDisclosure()
+    if len(value) == 2:
+        return Disclosure(encoded, value[0], None, value[1])
+    name = value[1]
+    if not isinstance(name, str) or name in RESERVED_NAMES:
+        raise InvalidDisclosure()
+    return Disclosure(encoded, value[0], name, value[2])

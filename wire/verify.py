@@ -1,0 +1,399 @@
+"""Presentation verification: every check of RFC 9901 §7 and SD-JWT VC, in DESIGN §6 order.
+
+Pure logic. Everything with side effects comes in through small protocols: the trust list
+(``IssuerDirectory``), status-list retrieval (``StatusLookup``) and the replay cache
+(``NonceCache``). The first failing check decides the reason code; each check raises exactly
+one :class:`~wire.errors.VerificationError` subclass.
+
+Order (DESIGN §6): size → parsing → header (``typ``, ``alg``) → issuer and key → signature →
+``_sd_alg`` and disclosures → credential type and validity times → holder binding (missing,
+invalid, audience, freshness, replay) → profile sufficiency → status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from wire.credential import CREDENTIAL_TYP, VCT
+from wire.disclosures import parse_disclosure
+from wire.errors import (
+    BadSignature,
+    ConfigurationError,
+    Expired,
+    HolderBindingInvalid,
+    HolderBindingMissing,
+    InsufficientDisclosure,
+    Malformed,
+    NotYetValid,
+    PayloadTooLarge,
+    Replayed,
+    Revoked,
+    StalePresentation,
+    StatusInvalid,
+    Suspended,
+    UnknownIssuer,
+    UnknownKey,
+    UnsupportedAlg,
+    VerificationError,
+    WrongAudience,
+    WrongType,
+)
+from wire.jwk import PublicKey, load_public_jwk, thumbprint
+from wire.jws import ALGORITHMS, CompactJWS, parse_compact, verify_signature
+from wire.presentation import KB_TYP, QR_AUDIENCE, sd_hash
+from wire.profiles import Profile, filter_claims, has_claims
+from wire.sdjwt import SdJwtParts, process_payload, split_presentation
+
+__all__ = [
+    "IssuerDirectory",
+    "IssuerTrust",
+    "NonceCache",
+    "StatusLookup",
+    "VerificationResult",
+    "VerifiedPresentation",
+    "VerifyPolicy",
+    "check_presentation",
+    "verify_presentation",
+]
+
+STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
+
+
+class IssuerTrust(Protocol):
+    """One trusted issuer (``wire.trust.TrustedIssuer`` satisfies it)."""
+
+    @property
+    def iss(self) -> str: ...
+
+    @property
+    def status_list_prefixes(self) -> Sequence[str]: ...
+
+    def key(self, kid: str) -> PublicKey | None: ...
+
+
+class IssuerDirectory(Protocol):
+    """Resolves an ``iss`` to a trusted issuer by exact match (``wire.trust.TrustList``)."""
+
+    def issuer(self, iss: str) -> IssuerTrust | None: ...
+
+
+class StatusLookup(Protocol):
+    """Returns the status value at ``idx`` of the list at ``uri`` signed by ``issuer``.
+
+    Raises :class:`~wire.errors.StatusUnavailable` when the list cannot be obtained and
+    :class:`~wire.errors.StatusInvalid` when the token or index is invalid.
+    """
+
+    def __call__(self, issuer: IssuerTrust, *, uri: str, idx: int, now: int) -> int: ...
+
+
+class NonceCache(Protocol):
+    """Replay cache of (holder key, nonce) pairs (DESIGN §3)."""
+
+    def seen(self, key: str, *, now: int) -> bool: ...
+
+    def add(self, key: str, *, now: int, ttl: int) -> bool:
+        """Record ``key``; False if it was already there (atomic check-and-set)."""
+        ...
+
+
+class UriPolicy(Protocol):
+    def __call__(self, uri: str, prefixes: Sequence[str]) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyPolicy:
+    """Verifier settings; defaults are DESIGN §3 and §6."""
+
+    algorithms: frozenset[str] = ALGORITHMS
+    leeway: int = 60
+    kb_window: int = 120
+    max_presentation: int = 16 * 1024
+    max_disclosures: int = 64
+    max_nonce: int = 256
+    credential_typ: str = CREDENTIAL_TYP
+    vct: str = VCT
+
+    def __post_init__(self) -> None:
+        if not self.algorithms <= ALGORITHMS or not self.algorithms:
+            raise ValueError("algorithms must be a non-empty subset of ES256, EdDSA")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPresentation:
+    """A presentation that passed every check."""
+
+    issuer: str
+    profile: str
+    claims: dict[str, Any]
+    all_claims: dict[str, Any] = field(repr=False)
+    status: str
+    holder_thumbprint: str | None
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """The DESIGN §6 answer; ``claims`` is empty unless ``valid``."""
+
+    valid: bool
+    reason: str | None
+    issuer: str | None
+    profile: str
+    claims: dict[str, Any]
+    status: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "reason": self.reason,
+            "issuer": self.issuer,
+            "profile": self.profile,
+            "claims": self.claims,
+            "status": self.status,
+        }
+
+
+def _int_claim(payload: Mapping[str, Any], name: str, error: type[VerificationError]) -> int:
+    value = payload.get(name)
+    if type(value) is not int:  # bool is an int subclass and is not a time
+        raise error()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    parts: SdJwtParts
+    jws: CompactJWS
+    kb: CompactJWS | None
+    iss: str
+    iat: int
+    exp: int
+    nbf: int | None
+
+
+def _parse(text: str, policy: VerifyPolicy) -> _Parsed:
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
+    if len(text.encode("utf-8")) > policy.max_presentation:
+        raise PayloadTooLarge()
+    if text.count("~") > policy.max_disclosures + 1:
+        raise PayloadTooLarge()
+    if not text.isascii():
+        raise Malformed()
+    parts = split_presentation(text)
+    jws = parse_compact(parts.issuer_jwt, Malformed)
+    for encoded in parts.disclosures:
+        parse_disclosure(encoded)
+    kb = parse_compact(parts.kb_jwt, HolderBindingInvalid) if parts.kb_jwt else None
+    payload = jws.payload
+    iss = payload.get("iss")
+    if not isinstance(iss, str):
+        raise Malformed()
+    iat, exp = _int_claim(payload, "iat", Malformed), _int_claim(payload, "exp", Malformed)
+    nbf = _int_claim(payload, "nbf", Malformed) if "nbf" in payload else None
+    for name, kind in (("vct", str), ("_sd_alg", str), ("cnf", dict), ("_sd", list)):
+        if name in payload and not isinstance(payload[name], kind):
+            raise Malformed()
+    return _Parsed(parts, jws, kb, iss, iat, exp, nbf)
+
+
+def _check_issuer_signature(
+    parsed: _Parsed, directory: IssuerDirectory, policy: VerifyPolicy
+) -> IssuerTrust:
+    header = parsed.jws.header
+    if header.get("typ") != policy.credential_typ:
+        raise WrongType()
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in policy.algorithms:
+        raise UnsupportedAlg()
+    if "crit" in header:
+        raise Malformed()  # no JWS extensions are understood here (RFC 7515 §4.1.11)
+    issuer = directory.issuer(parsed.iss)
+    if issuer is None:
+        raise UnknownIssuer()
+    kid = header.get("kid")
+    key = issuer.key(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise UnknownKey()
+    if not verify_signature(parsed.jws, key, alg):
+        raise BadSignature()
+    return issuer
+
+
+def _check_times(parsed: _Parsed, now: int, policy: VerifyPolicy) -> None:
+    if parsed.jws.payload.get("vct") != policy.vct:
+        raise WrongType()
+    if parsed.exp <= now - policy.leeway:
+        raise Expired()
+    if parsed.iat > now + policy.leeway or (
+        parsed.nbf is not None and parsed.nbf > now + policy.leeway
+    ):
+        raise NotYetValid()
+
+
+def _replay_key(holder_thumbprint: str, nonce: str) -> str:
+    return hashlib.sha256(f"{holder_thumbprint}\x00{nonce}".encode()).hexdigest()
+
+
+def _check_holder_binding(
+    parsed: _Parsed,
+    *,
+    profile: Profile,
+    audience: str,
+    nonce: str | None,
+    now: int,
+    policy: VerifyPolicy,
+    nonce_cache: NonceCache | None,
+) -> tuple[str | None, str | None]:
+    """Returns (holder thumbprint, replay key) for a key-bound presentation."""
+    cnf = parsed.jws.payload.get("cnf")
+    kb = parsed.kb
+    if cnf is None:
+        if kb is not None:
+            raise HolderBindingInvalid()  # nothing to verify a KB-JWT against
+        if not profile.paper:
+            raise HolderBindingMissing()
+        return None, None
+    if kb is None:
+        raise HolderBindingMissing()
+    jwk = cnf.get("jwk")
+    holder_key = load_public_jwk(jwk, HolderBindingInvalid)
+    alg = kb.header.get("alg")
+    if kb.header.get("typ") != KB_TYP or "crit" in kb.header:
+        raise HolderBindingInvalid()
+    if not isinstance(alg, str) or alg not in policy.algorithms:
+        raise HolderBindingInvalid()
+    if not verify_signature(kb, holder_key, alg):
+        raise HolderBindingInvalid()
+    claims = kb.payload
+    iat = _int_claim(claims, "iat", HolderBindingInvalid)
+    kb_nonce, aud = claims.get("nonce"), claims.get("aud")
+    if not isinstance(kb_nonce, str) or not kb_nonce or len(kb_nonce) > policy.max_nonce:
+        raise HolderBindingInvalid()
+    if not isinstance(aud, str):
+        raise HolderBindingInvalid()
+    if claims.get("sd_hash") != sd_hash(parsed.parts.without_kb):
+        raise HolderBindingInvalid()
+    if aud != audience:
+        raise WrongAudience()
+    if nonce is not None and kb_nonce != nonce:
+        raise HolderBindingInvalid()
+    if iat < now - policy.kb_window or iat > now + policy.leeway:
+        raise StalePresentation()
+    holder = thumbprint(jwk)
+    key = _replay_key(holder, kb_nonce)
+    if nonce_cache is not None and nonce_cache.seen(key, now=now):
+        raise Replayed()
+    return holder, key
+
+
+def _check_status(
+    parsed: _Parsed,
+    issuer: IssuerTrust,
+    *,
+    status_lookup: StatusLookup | None,
+    uri_allowed: UriPolicy,
+    now: int,
+) -> str:
+    reference = parsed.jws.payload.get("status")
+    status_list = reference.get("status_list") if isinstance(reference, dict) else None
+    if not isinstance(status_list, dict):
+        raise StatusInvalid()
+    idx, uri = status_list.get("idx"), status_list.get("uri")
+    if type(idx) is not int or idx < 0 or not isinstance(uri, str):
+        raise StatusInvalid()
+    if not uri_allowed(uri, issuer.status_list_prefixes):
+        raise StatusInvalid()
+    if status_lookup is None:
+        raise ConfigurationError("no status lookup configured")
+    value = status_lookup(issuer, uri=uri, idx=idx, now=now)
+    if value == 1:
+        raise Revoked()
+    if value == 2:
+        raise Suspended()
+    if value != 0:
+        raise StatusInvalid()
+    return STATUS_NAMES[0]
+
+
+def verify_presentation(
+    text: str,
+    *,
+    directory: IssuerDirectory,
+    profile: Profile,
+    now: int,
+    status_lookup: StatusLookup | None,
+    uri_allowed: UriPolicy,
+    audience: str | None = None,
+    nonce: str | None = None,
+    nonce_cache: NonceCache | None = None,
+    policy: VerifyPolicy = VerifyPolicy(),
+) -> VerifiedPresentation:
+    """Verify a presentation or raise the :class:`VerificationError` of the first failed check.
+
+    ``audience``/``nonce`` are the verifier id and the nonce it issued for verifier-bound
+    profiles (required there: a usage error otherwise); in-person QR presentations default to
+    ``urn:residence-permit:qr``. The nonce is recorded in ``nonce_cache`` only after every
+    other check passed, so a failing presentation cannot burn someone else's nonce (DESIGN §3).
+    """
+    if profile.verifier_bound and (audience is None or nonce is None):
+        raise ConfigurationError("a verifier-bound profile needs the expected audience and nonce")
+    parsed = _parse(text, policy)
+    issuer = _check_issuer_signature(parsed, directory, policy)
+    all_claims, _ = process_payload(parsed.jws.payload, parsed.parts.disclosures)
+    _check_times(parsed, now, policy)
+    holder, replay_key = _check_holder_binding(
+        parsed,
+        profile=profile,
+        audience=audience or QR_AUDIENCE,
+        nonce=nonce,
+        now=now,
+        policy=policy,
+        nonce_cache=nonce_cache,
+    )
+    user_claims = {k: v for k, v in all_claims.items() if k not in _VISIBLE}
+    if not has_claims(user_claims, profile.claims):
+        raise InsufficientDisclosure()
+    status = _check_status(
+        parsed, issuer, status_lookup=status_lookup, uri_allowed=uri_allowed, now=now
+    )
+    if (
+        nonce_cache is not None
+        and replay_key is not None
+        and not nonce_cache.add(replay_key, now=now, ttl=policy.kb_window + 2 * policy.leeway)
+    ):
+        raise Replayed()
+    return VerifiedPresentation(
+        issuer=parsed.iss,
+        profile=profile.name,
+        claims=filter_claims(user_claims, profile),
+        all_claims=user_claims,
+        status=status,
+        holder_thumbprint=holder,
+        expires_at=parsed.exp,
+    )
+
+
+_VISIBLE = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "sub"})
+
+
+def check_presentation(text: str, *, profile: Profile, **kwargs: Any) -> VerificationResult:
+    """:func:`verify_presentation` as a DESIGN §6 result object instead of an exception.
+
+    Usage errors (:class:`~wire.errors.ConfigurationError`) still raise: they are the caller's
+    mistake, not the presentation's.
+    """
+    try:
+        verified = verify_presentation(text, profile=profile, **kwargs)
+    except VerificationError as error:
+        status = {"revoked": "revoked", "suspended": "suspended"}.get(error.code)
+        return VerificationResult(False, error.code, None, profile.name, {}, status)
+    return VerificationResult(
+        True, None, verified.issuer, profile.name, verified.claims, verified.status
+    )
