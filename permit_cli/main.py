@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "keys": "keys.cli:keys_group",
     "trust-list": "keys.cli:trust_list_group",
     "eligibility": "issuer.eligibility.cli:eligibility",
+    "demo": "permit_cli.demo:demo",
 }
 
 

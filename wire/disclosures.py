@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wire.encoding import b64u_decode, b64u_encode, json_dumps, loads_json
@@ -46,6 +46,9 @@ def digest(encoded: str) -> str:
     return b64u_encode(hashlib.sha256(encoded.encode("ascii")).digest())
 
 
+_digest = digest  # the dataclass below has a field of the same name
+
+
 def decoy_digest(salt_source: SaltSource = random_salt) -> str:
     """A digest that matches no disclosure (RFC 9901 §4.2.5): the hash of random bytes."""
     return b64u_encode(hashlib.sha256(salt_source()).digest())
@@ -59,10 +62,11 @@ class Disclosure:
     salt: str
     name: str | None
     value: Any
+    #: Computed once: the verifier looks it up for every digest it resolves.
+    digest: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def digest(self) -> str:
-        return digest(self.encoded)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", _digest(self.encoded))
 
 
 def make_disclosure(

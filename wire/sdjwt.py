@@ -19,6 +19,7 @@ from wire.disclosures import (
     parse_disclosure,
     random_salt,
 )
+from wire.encoding import MAX_JSON_DEPTH
 from wire.errors import DisclosureMismatch, Malformed, UnsupportedAlg
 
 __all__ = [
@@ -138,26 +139,28 @@ def _conceal_value(
 
 
 def process_payload(
-    payload: Mapping[str, Any], encoded_disclosures: Sequence[str]
+    payload: Mapping[str, Any], disclosures: Sequence[str | Disclosure]
 ) -> tuple[dict[str, Any], dict[str, Disclosure]]:
     """Reconstruct the claims from a *signature-verified* payload (RFC 9901 §7.1 steps 3-5).
 
-    Returns the processed claims (without ``_sd``/``_sd_alg``) and the disclosures by digest.
-    Every disclosure must be well-formed (``invalid_disclosure``), and every disclosure's digest
-    must occur exactly once in the payload or in another disclosure, with the right shape for
-    its place, never clashing with a visible claim (``disclosure_mismatch``).
+    ``disclosures`` are encoded strings or already parsed :class:`Disclosure` objects (the
+    verifier parses them once, during its parsing step). Returns the processed claims (without
+    ``_sd``/``_sd_alg``) and the disclosures by digest. Every disclosure must be well-formed
+    (``invalid_disclosure``), and every disclosure's digest must occur exactly once in the
+    payload or in another disclosure, with the right shape for its place, never clashing with a
+    visible claim (``disclosure_mismatch``).
     """
     sd_alg = payload.get("_sd_alg", SD_ALG)
     if sd_alg != SD_ALG:
         raise UnsupportedAlg()
     by_digest: dict[str, Disclosure] = {}
-    for encoded in encoded_disclosures:
-        disclosure = parse_disclosure(encoded)
+    for item in disclosures:
+        disclosure = item if isinstance(item, Disclosure) else parse_disclosure(item)
         if disclosure.digest in by_digest:
             raise DisclosureMismatch()
         by_digest[disclosure.digest] = disclosure
     state = _Unpacker(by_digest)
-    claims = state.unpack_object(payload, top=True)
+    claims = state.unpack_object(payload, top=True, depth=1)
     if state.used != set(by_digest):
         raise DisclosureMismatch()
     return claims, by_digest
@@ -182,21 +185,24 @@ class _Unpacker:
             self.used.add(digest)
         return disclosure
 
-    def unpack(self, value: Any) -> Any:
+    def unpack(self, value: Any, depth: int) -> Any:
+        """Unpack ``value`` found at nesting ``depth`` (the payload object is depth 1)."""
+        if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
+            raise Malformed()
         if isinstance(value, dict):
-            return self.unpack_object(value, top=False)
+            return self.unpack_object(value, top=False, depth=depth)
         if isinstance(value, list):
-            return self.unpack_array(value)
+            return self.unpack_array(value, depth)
         return value
 
-    def unpack_object(self, obj: Mapping[str, Any], *, top: bool) -> dict[str, Any]:
+    def unpack_object(self, obj: Mapping[str, Any], *, top: bool, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, item in obj.items():
             if key == "_sd" or (top and key == "_sd_alg"):
                 continue
             if key == _DIGEST_KEY:
                 raise Malformed()
-            result[key] = self.unpack(item)
+            result[key] = self.unpack(item, depth + 1)
         digests = obj.get("_sd", [])
         if not isinstance(digests, list):
             raise Malformed()
@@ -206,10 +212,10 @@ class _Unpacker:
                 continue
             if disclosure.name is None or disclosure.name in result:
                 raise DisclosureMismatch()
-            result[disclosure.name] = self.unpack(disclosure.value)
+            result[disclosure.name] = self.unpack(disclosure.value, depth + 1)
         return result
 
-    def unpack_array(self, items: list[Any]) -> list[Any]:
+    def unpack_array(self, items: list[Any], depth: int) -> list[Any]:
         result: list[Any] = []
         for item in items:
             if isinstance(item, dict) and _DIGEST_KEY in item:
@@ -220,7 +226,7 @@ class _Unpacker:
                     continue
                 if disclosure.name is not None:
                     raise DisclosureMismatch()
-                result.append(self.unpack(disclosure.value))
+                result.append(self.unpack(disclosure.value, depth + 1))
             else:
-                result.append(self.unpack(item))
+                result.append(self.unpack(item, depth + 1))
         return result

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from wire.credential import CREDENTIAL_TYP, VCT
-from wire.disclosures import parse_disclosure
+from wire.disclosures import Disclosure, parse_disclosure
 from wire.errors import (
     BadSignature,
     ConfigurationError,
@@ -52,6 +52,7 @@ __all__ = [
     "IssuerTrust",
     "NonceCache",
     "StatusLookup",
+    "UriPolicy",
     "VerificationResult",
     "VerifiedPresentation",
     "VerifyPolicy",
@@ -101,6 +102,11 @@ class NonceCache(Protocol):
 
 
 class UriPolicy(Protocol):
+    """May a status list be fetched from ``uri`` for an issuer with these prefixes (DESIGN §5)?
+
+    ``wire.trust.status_uri_allowed`` (with ``allow_insecure_loopback`` bound) satisfies it.
+    """
+
     def __call__(self, uri: str, prefixes: Sequence[str]) -> bool: ...
 
 
@@ -168,6 +174,7 @@ def _int_claim(payload: Mapping[str, Any], name: str, error: type[VerificationEr
 class _Parsed:
     parts: SdJwtParts
     jws: CompactJWS
+    disclosures: tuple[Disclosure, ...]
     kb: CompactJWS | None
     iss: str
     iat: int
@@ -180,7 +187,8 @@ def _parse(text: str, policy: VerifyPolicy) -> _Parsed:
         text = text[:-2]
     elif text.endswith("\n"):
         text = text[:-1]
-    if len(text.encode("utf-8")) > policy.max_presentation:
+    # surrogatepass: a str with lone surrogates must reach the size and ASCII checks, not crash.
+    if len(text.encode("utf-8", "surrogatepass")) > policy.max_presentation:
         raise PayloadTooLarge()
     if text.count("~") > policy.max_disclosures + 1:
         raise PayloadTooLarge()
@@ -188,8 +196,7 @@ def _parse(text: str, policy: VerifyPolicy) -> _Parsed:
         raise Malformed()
     parts = split_presentation(text)
     jws = parse_compact(parts.issuer_jwt, Malformed)
-    for encoded in parts.disclosures:
-        parse_disclosure(encoded)
+    disclosures = tuple(parse_disclosure(encoded) for encoded in parts.disclosures)
     kb = parse_compact(parts.kb_jwt, HolderBindingInvalid) if parts.kb_jwt else None
     payload = jws.payload
     iss = payload.get("iss")
@@ -200,7 +207,7 @@ def _parse(text: str, policy: VerifyPolicy) -> _Parsed:
     for name, kind in (("vct", str), ("_sd_alg", str), ("cnf", dict), ("_sd", list)):
         if name in payload and not isinstance(payload[name], kind):
             raise Malformed()
-    return _Parsed(parts, jws, kb, iss, iat, exp, nbf)
+    return _Parsed(parts, jws, disclosures, kb, iss, iat, exp, nbf)
 
 
 def _check_issuer_signature(
@@ -280,10 +287,11 @@ def _check_holder_binding(
         raise HolderBindingInvalid()
     if claims.get("sd_hash") != sd_hash(parsed.parts.without_kb):
         raise HolderBindingInvalid()
-    if aud != audience:
-        raise WrongAudience()
+    # DESIGN §6 orders "invalid" before "audience": a nonce the verifier did not issue is invalid.
     if nonce is not None and kb_nonce != nonce:
         raise HolderBindingInvalid()
+    if aud != audience:
+        raise WrongAudience()
     if iat < now - policy.kb_window or iat > now + policy.leeway:
         raise StalePresentation()
     holder = thumbprint(jwk)
@@ -346,7 +354,7 @@ def verify_presentation(
         raise ConfigurationError("a verifier-bound profile needs the expected audience and nonce")
     parsed = _parse(text, policy)
     issuer = _check_issuer_signature(parsed, directory, policy)
-    all_claims, _ = process_payload(parsed.jws.payload, parsed.parts.disclosures)
+    all_claims, _ = process_payload(parsed.jws.payload, parsed.disclosures)
     _check_times(parsed, now, policy)
     holder, replay_key = _check_holder_binding(
         parsed,
