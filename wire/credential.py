@@ -27,6 +27,7 @@ __all__ = [
     "PERMIT_CLASSES",
     "VCT",
     "IssuedCredential",
+    "end_of_day",
     "issue_credential",
     "validate_permit_claims",
 ]

@@ -10,7 +10,6 @@ reason code depending on which part of a presentation it is in.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -34,13 +33,15 @@ MAX_JSON_DEPTH = 32
 
 def b64u_encode(data: bytes) -> str:
     """Unpadded base64url (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    encoded = binascii.b2a_base64(data, newline=False).translate(_STD_TO_URLSAFE)
+    return encoded.rstrip(b"=").decode("ascii")
 
 
 #: Final characters allowed when the last group carries 2 or 3 characters: the bits that do not
 #: belong to a decoded byte must be zero (RFC 4648 §3.5), which makes the encoding canonical.
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 _URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
+_STD_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def b64u_decode(text: str, error: type[VerificationError]) -> bytes:
