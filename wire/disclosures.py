@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 #: Names a disclosure may never carry: the SD-JWT structural names (RFC 9901 §4.2.1) and the
-#: claims SD-JWT VC requires to stay visible (draft-ietf-oauth-sd-jwt-vc §3.2.2.2).
+#: claims that stay visible in a permit (DESIGN §2; the SD-JWT VC draft §3.2.2.2 would let
+#: ``iat`` be disclosable, but a permit verifier needs it visible, so it is refused here too).
 RESERVED_NAMES: frozenset[str] = frozenset(
     {"_sd", "...", "_sd_alg", "iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status"}
 )

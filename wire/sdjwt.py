@@ -131,6 +131,10 @@ def _conceal_value(
                 items.append({_DIGEST_KEY: disclosure.digest})
             else:
                 items.append(item)
+        for _ in range(decoys.get(path, 0)):
+            # Decoy array elements go at random positions (RFC 9901 §4.2.5, §4.2.4.2).
+            position = int.from_bytes(salt_source()[:4], "big") % (len(items) + 1)
+            items.insert(position, {_DIGEST_KEY: decoy_digest(salt_source)})
         return items
     return value
 
