@@ -46,7 +46,6 @@ def digest(encoded: str) -> str:
     return b64u_encode(hashlib.sha256(encoded.encode("ascii")).digest())
 
 
-
 def decoy_digest(salt_source: SaltSource = random_salt) -> str:
     """A digest that matches no disclosure (RFC 9901 §4.2.5): the hash of random bytes."""
     return b64u_encode(hashlib.sha256(salt_source()).digest())
