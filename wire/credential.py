@@ -136,6 +136,9 @@ def issue_credential(
     ``decoy_rng`` makes the counts reproducible in tests.
     """
     validate_permit_claims(claims)
+    # Verifiers refuse a bool or float time or index (DESIGN §6), so never sign one.
+    if any(type(value) is not int for value in (iat, exp, status_idx)):
+        raise ValueError("iat, exp and status_idx must be integers")
     if datetime.fromtimestamp(exp, CHINA_TZ).date().isoformat() != claims["endorsed_until"]:
         raise ValueError("endorsed_until must be the date of exp (China Standard Time)")
     if not (0 <= iat < exp) or status_idx < 0:
