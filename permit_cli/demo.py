@@ -63,7 +63,9 @@ def _serve(host: _StatusHost) -> Iterator[_StatusHost]:
             """Silence per-request logging."""
 
     host.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=host.server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=host.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield host
