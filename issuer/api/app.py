@@ -1,0 +1,73 @@
+"""The issuer application factory: ``create_app(settings) -> FastAPI``.
+
+Everything a request needs (engine, clock, password hasher, login throttle) is built here from
+the settings and kept on ``app.state``; nothing lives in module globals. Run it with
+``uvicorn --factory issuer.api.app:create_app_from_env`` (or ``permit serve issuer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from issuer.api import applications, auth, eligibility
+from issuer.api.deps import Clock
+from issuer.api.errors import install_error_handlers
+from issuer.db import create_engine_for, utcnow
+from issuer.ratelimit import FailureStore, LoginThrottle, MemoryFailureStore
+from issuer.security import Passwords
+from issuer.settings import IssuerSettings
+
+__all__ = ["create_app", "create_app_from_env"]
+
+
+def create_app(
+    settings: IssuerSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utcnow,
+    failure_store: FailureStore | None = None,
+) -> FastAPI:
+    """Build the issuer service.
+
+    ``engine`` lets a caller share one engine (tests, a process running several apps); when it
+    is omitted the app creates its own from ``settings.database_url`` and disposes of it at
+    shutdown. ``clock`` must return timezone-aware datetimes.
+    """
+    owned = engine is None
+    db = engine if engine is not None else create_engine_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="Residence permit issuer",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = db
+    app.state.clock = clock
+    app.state.passwords = Passwords(settings)
+    app.state.login_throttle = LoginThrottle(
+        failure_store if failure_store is not None else MemoryFailureStore(),
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    install_error_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(eligibility.router)
+    app.include_router(applications.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from the environment."""
+    return create_app(IssuerSettings.load())

@@ -1,0 +1,148 @@
+"""RFC 9457 problem details for every error the issuer answers with.
+
+One handler turns a :class:`~wire.errors.PermitError` into ``application/problem+json`` with
+the status from :func:`wire.errors.http_status` (the one code-to-status map) and the error's
+stable ``code``; :class:`~wire.errors.InvalidInput` adds ``field``. Request validation errors
+become 422 problems naming the field as the client spelled it (``facts.residence_months``),
+without echoing the submitted value. Unexpected exceptions answer a bare 500 and are logged
+by type only: no stack trace, token or personal data leaves the process or reaches the logs
+through this path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuer.authz import SecondFactorRequired
+from wire.errors import (
+    AuthenticationRequired,
+    InvalidInput,
+    PermitError,
+    RateLimited,
+    http_status,
+)
+
+__all__ = ["PROBLEM_CONTENT_TYPE", "install_error_handlers", "problem_response"]
+
+PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
+_TYPE_PREFIX: Final = "urn:residence-permit:problem:"
+_MAX_FIELD_ECHO: Final = 64
+_log = logging.getLogger(__name__)
+
+_TITLES: Final = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+_HTTP_CODES: Final = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response; ``extra`` members are RFC 9457 extensions."""
+    body: dict[str, Any] = {
+        "type": _TYPE_PREFIX + code,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _permit_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PermitError)
+    status = http_status(exc)
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput) and exc.field:
+        extra["field"] = exc.field
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, SecondFactorRequired):
+        headers["WWW-Authenticate"] = (
+            'Bearer error="insufficient_user_authentication", '
+            'error_description="a TOTP second factor is required"'
+        )
+    elif isinstance(exc, AuthenticationRequired):
+        headers["WWW-Authenticate"] = "Bearer"
+    if status >= 500:
+        _log.error("request failed: %s", exc.code)
+    return problem_response(
+        status=status, code=exc.code, detail=exc.message, headers=headers or None, **extra
+    )
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    # FastAPI prefixes the source ("body", "query", "path", "header"); clients name the field.
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+    name = ".".join(str(part) for part in parts) or "body"
+    # An unknown key is caller input: do not reflect a pathological one verbatim.
+    return name if len(name) <= _MAX_FIELD_ECHO else name[:_MAX_FIELD_ECHO] + "…"
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": _field_name(tuple(err.get("loc", ()))),
+            # pydantic's messages and ours are fixed text; err["input"] is never included.
+            "message": str(err.get("msg", "")).removeprefix("Value error, "),
+        }
+        for err in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    return problem_response(
+        status=422,
+        code=InvalidInput.code,
+        detail=f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    return problem_response(
+        status=exc.status_code,
+        code=code,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    _log.error("unhandled %s", type(exc).__name__)
+    return problem_response(status=500, code="internal_error", detail="internal error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(PermitError, _permit_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

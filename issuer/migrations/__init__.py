@@ -1,0 +1,1 @@
+"""Alembic migrations of the issuer database (``permit db upgrade``); see :mod:`issuer.migrate`."""

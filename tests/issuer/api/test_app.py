@@ -1,0 +1,50 @@
+"""The application factory: state on app.state, its own engine, OpenAPI, factory from env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from issuer.api.app import create_app, create_app_from_env
+from issuer.settings import IssuerSettings
+from tests.issuer.conftest import TEST_JWT_SECRET
+
+ENDPOINTS = {
+    ("/v1/auth/token", "post"),
+    ("/v1/auth/session", "get"),
+    ("/v1/eligibility", "post"),
+    ("/v1/jurisdictions", "get"),
+    ("/v1/applications", "post"),
+    ("/v1/applications", "get"),
+    ("/v1/applications/{application_id}", "get"),
+    ("/v1/applications/{application_id}/status", "get"),
+    ("/v1/applications/{application_id}/approve", "post"),
+    ("/v1/applications/{application_id}/reject", "post"),
+}
+
+
+def test_app_with_its_own_engine_serves_and_shuts_down(settings: IssuerSettings) -> None:
+    app = create_app(settings)
+    assert app.state.settings is settings
+    with TestClient(app) as client:
+        assert client.post("/v1/applications", json={}).status_code == 422
+        assert client.get("/v1/jurisdictions").status_code == 200
+
+
+def test_openapi_lists_every_endpoint(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    found = {(path, method) for path, item in schema["paths"].items() for method in item}
+    assert found == ENDPOINTS
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/v1/auth/token"
+
+
+def test_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PERMIT_ISSUER_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("PERMIT_ISSUER_JWT_SECRET", TEST_JWT_SECRET)
+    monkeypatch.setenv("PERMIT_ISSUER_JURISDICTIONS", '["jiangsu"]')
+    app = create_app_from_env()
+    assert app.state.settings.jurisdictions == ("jiangsu",)
+    app.state.engine.dispose()
