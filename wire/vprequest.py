@@ -33,9 +33,9 @@ __all__ = [
     "REQUEST_SCHEME",
     "VerifierRequest",
     "dcql_query",
-    "paths_from_dcql",
     "parse_request_uri",
     "parse_vp_token_form",
+    "paths_from_dcql",
     "vp_token_form",
 ]
 

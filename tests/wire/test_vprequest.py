@@ -25,7 +25,7 @@ RESPONSE = "https://bank.example/v1/requests/r1/response"
 
 
 def _request(**overrides: object) -> VerifierRequest:
-    base = {
+    base: dict[str, object] = {
         "response_uri": RESPONSE,
         "nonce": NONCE,
         "state": "r1",
