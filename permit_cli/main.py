@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "trust-list": "keys.cli:trust_list_group",
     "eligibility": "issuer.eligibility.cli:eligibility",
     "demo": "permit_cli.demo:demo",
+    "serve": "permit_cli.serve:serve",
     "db": "issuer.cli:db_group",
     "audit": "issuer.cli:audit_group",
     "officer": "issuer.cli:officer_group",
