@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from issuer.models.audit import AUDIT_HEAD_ID, GENESIS_HASH, AuditEvent, AuditHead
@@ -168,6 +169,21 @@ def _broken(seq: int, problem: str, checked: int, head_seq: int, head_hash: str)
     )
 
 
+# Every audited write runs these, so they are built once and executed without the ORM unit of
+# work (building a statement or flushing an object costs more than running it on SQLite).
+_HEADS: Final = AuditHead.metadata.tables["audit_head"]
+_EVENTS: Final = AuditEvent.metadata.tables["audit_event"]
+_LOCK_HEAD: Final = (
+    select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == AUDIT_HEAD_ID).with_for_update()
+)
+_INSERT_EVENT: Final = insert(_EVENTS)
+_MOVE_HEAD: Final = (
+    update(_HEADS)
+    .where(_HEADS.c.id == AUDIT_HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def append_event(
     *,
     session: Session,
@@ -190,22 +206,29 @@ def append_event(
         if not _REF_KEY.match(key) or not isinstance(value, str) or len(value) > _MAX_REF_VALUE:
             raise InvalidInput("audit references must be short ids", field="refs")
         clean[key] = value
-    head = session.exec(
-        select(AuditHead).where(AuditHead.id == AUDIT_HEAD_ID).with_for_update()
-    ).one_or_none()
+    head = session.execute(_LOCK_HEAD).one_or_none()
     if head is None:
         raise ServiceUnavailable("audit chain head is missing; run `permit db upgrade`")
+    head_seq, prev_hash = int(head[0]), str(head[1])
     at = now.astimezone(UTC)
-    seq = head.seq + 1
-    digest = event_hash(seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=head.hash)
+    seq = head_seq + 1
+    digest = event_hash(seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=prev_hash)
     event = AuditEvent(
-        seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=head.hash, hash=digest
+        seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=prev_hash, hash=digest
     )
-    head.seq = seq
-    head.hash = digest
-    session.add(event)
-    session.add(head)
-    session.flush()
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "refs": clean,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
+    )
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
     return event
 
 

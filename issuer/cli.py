@@ -1,4 +1,4 @@
-"""``permit db``, ``permit audit`` and ``permit officer``: operating the issuer from a shell.
+"""``permit db``, ``audit``, ``officer`` and ``employer``: operating the issuer from a shell.
 
 Settings come from the environment like the service's (``PERMIT_ISSUER_*``, ``DATABASE_URL``),
 unless the caller passes an :class:`~issuer.settings.IssuerSettings` as the click context object.
@@ -9,6 +9,7 @@ was refused, 2 configuration or usage error.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -23,13 +24,15 @@ from issuer import migrate
 from issuer.audit import verify_chain, verify_stored_chain
 from issuer.db import create_engine_for, session_scope, utcnow
 from issuer.models.audit import AuditEvent
+from issuer.models.employers import EmployerCreate
 from issuer.models.officers import MIN_PASSWORD_LENGTH, ROLES, OfficerCreate
 from issuer.security import Passwords, totp_provisioning_uri
+from issuer.services.employers import create_employer, disable_employer
 from issuer.services.officers import create_officer, disable_officer
 from issuer.settings import IssuerSettings
 from wire.errors import ConfigurationError, PermitError
 
-__all__ = ["audit_group", "db_group", "officer_group"]
+__all__ = ["audit_group", "db_group", "employer_group", "officer_group", "serve_issuer"]
 
 _CLI_ACTOR = "cli"
 _CHECKPOINT = re.compile(r"^([0-9]+):([0-9a-f]{64})$")
@@ -198,3 +201,92 @@ def officer_disable(username: str) -> None:
         except PermitError as exc:
             _fail(exc.message, status=1)
     click.echo(f"officer {officer.username} disabled; sessions ended")
+
+
+@click.group("employer")
+def employer_group() -> None:
+    """Manage employer accounts (they upload batch applications with an API key)."""
+
+
+@employer_group.command("create")
+@click.option("--name", required=True, help="The employer's name, as officers will see it.")
+@click.option("--jurisdiction", required=True)
+def employer_create(name: str, jurisdiction: str) -> None:
+    """Create an employer and print its API key, once."""
+    settings = _settings()
+    try:
+        data = EmployerCreate(name=name, jurisdiction=jurisdiction)
+    except ValidationError as exc:
+        fields = ", ".join(sorted({str(err["loc"][0]) for err in exc.errors() if err["loc"]}))
+        _fail(f"invalid {fields or 'input'}", status=2)
+    with _engine(settings) as engine:
+        try:
+            with session_scope(engine) as session:
+                employer, key = create_employer(
+                    session=session,
+                    data=data,
+                    jurisdictions=settings.jurisdictions,
+                    actor=_CLI_ACTOR,
+                    now=utcnow(),
+                )
+        except PermitError as exc:
+            _fail(exc.message, status=1)
+    click.echo(f"employer {employer.id} ({employer.jurisdiction}) created")
+    click.echo("API key (shown once; give it to the employer over a secure channel):")
+    click.echo(key)
+
+
+@employer_group.command("disable")
+@click.argument("employer_id", type=click.UUID)
+def employer_disable(employer_id: uuid.UUID) -> None:
+    """Refuse the employer's API key from now on (accepted batches still finish)."""
+    with _engine(_settings()) as engine:
+        try:
+            with session_scope(engine) as session:
+                disable_employer(
+                    session=session, employer_id=employer_id, actor=_CLI_ACTOR, now=utcnow()
+                )
+        except PermitError as exc:
+            _fail(exc.message, status=1)
+    click.echo(f"employer {employer_id} disabled")
+
+
+@click.command("issuer")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65_535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes; more than one needs a shared key ring (PERMIT_KEY_DIR).",
+)
+def serve_issuer(host: str, port: int, workers: int) -> None:
+    """Run the issuer service with uvicorn (settings from PERMIT_ISSUER_*, DATABASE_URL).
+
+    Settings are validated before anything starts (exit 2 when unusable). Several workers
+    each load the settings and the key ring themselves, so they must share a key directory:
+    an ephemeral development key would differ per worker.
+    """
+    import uvicorn
+
+    from issuer.api.app import create_app
+
+    settings = _settings()
+    if workers > 1 and settings.key_dir is None:
+        _fail("--workers > 1 needs a shared key ring: set PERMIT_KEY_DIR", status=2)
+    if workers == 1:
+        try:
+            app = create_app(settings)
+        except ConfigurationError as exc:
+            _fail(exc.message, status=2)
+        uvicorn.run(app, host=host, port=port, proxy_headers=False)
+        return
+    uvicorn.run(
+        "issuer.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )

@@ -6,7 +6,8 @@ illegal and raises :class:`~wire.errors.Conflict` *before* anything is changed (
 :mod:`issuer.services.transitions` records it (who, when, why) in the same transaction.
 
 Issue 3 §3: application ``submitted -> approved | rejected``, ``approved -> issued``; permit
-``active <-> suspended``, ``active | suspended -> revoked`` (final), ``active -> expired``.
+``active <-> suspended``, ``active | suspended -> revoked`` (final), ``active -> expired``;
+``renew`` and ``change`` (issue 3 §5) are ``active -> active``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class PermitAction(StrEnum):
     REINSTATE = "reinstate"
     REVOKE = "revoke"
     EXPIRE = "expire"
+    #: Annual endorsement (签注) and change of data: the permit stays active, a new credential
+    #: is offered. Listed as moves so that they are refused outside ``active`` and recorded.
+    RENEW = "renew"
+    CHANGE = "change"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,8 @@ PERMIT_LIFECYCLE: Final = Lifecycle(
             (PermitState.ACTIVE, PermitAction.REVOKE): PermitState.REVOKED,
             (PermitState.SUSPENDED, PermitAction.REVOKE): PermitState.REVOKED,
             (PermitState.ACTIVE, PermitAction.EXPIRE): PermitState.EXPIRED,
+            (PermitState.ACTIVE, PermitAction.RENEW): PermitState.ACTIVE,
+            (PermitState.ACTIVE, PermitAction.CHANGE): PermitState.ACTIVE,
         }
     ),
 )

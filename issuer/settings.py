@@ -13,6 +13,7 @@ OWASP password-storage minimum (full-stack-fastapi-template's settings validator
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from wire.errors import ConfigurationError
 
 __all__ = [
     "DEV_JWT_SECRET",
+    "DEV_OFFER_SECRET",
     "MIN_JWT_SECRET_BYTES",
     "Environment",
     "IssuerSettings",
@@ -40,6 +42,8 @@ MIN_JWT_SECRET_BYTES = 32
 #: The development default. Long enough for HS256, recognisably a placeholder, and refused
 #: outside development/test together with the other well-known example values below.
 DEV_JWT_SECRET = "changethis-development-only-officer-jwt-secret"  # noqa: S105 - refused in prod
+#: Placeholder for ``offer_secret``; refused outside development/test like the one above.
+DEV_OFFER_SECRET = "changethis-development-only-credential-offer-secret"  # noqa: S105
 _PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "password"})
 
 #: OWASP Password Storage Cheat Sheet minimum for Argon2id: 19 MiB, t=2, p=1.
@@ -117,6 +121,89 @@ class IssuerSettings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     #: Seconds a SQLite writer waits for the single write lock before giving up.
     sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Employer batch uploads (issue 3 §7): the largest body (413 beyond) and the most rows
+    #: (413 beyond) one upload may carry; split bigger files into several batches.
+    batch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    batch_max_rows: int = Field(default=5000, ge=1, le=100_000)
+    #: How often the batch worker looks for queued batches it was not told about (accepted by
+    #: another process sharing the database, or whose wake-up was lost).
+    batch_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+    # --- issuance (OpenID4VCI), signing keys, status lists, permit lifecycle ----------------
+    #: Derives each offer's pre-authorized code and tx_code (HMAC over the offer id), so an
+    #: officer can show an offer again while the database keeps only their hashes; refused as
+    #: a placeholder outside development/test, like ``jwt_secret``.
+    offer_secret: SecretStr = SecretStr(DEV_OFFER_SECRET)
+    offer_ttl_seconds: int = Field(default=24 * 3600, ge=300, le=30 * 86_400)
+    #: Require a Transaction Code (PIN, sent by a second channel) with every offer (§4.1.1).
+    offer_tx_code: bool = True
+    tx_code_length: int = Field(default=6, ge=4, le=12)
+    #: Wrong PINs before an offer is burned: the online defence against guessing 10^6 codes.
+    tx_code_max_attempts: int = Field(default=5, ge=1, le=20)
+    access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    c_nonce_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    #: Most key proofs (= credential copies) per Credential Request (``batch_size``, §12.2.4).
+    credential_batch_size: int = Field(default=5, ge=1, le=20)
+    #: Encrypted key ring (``permit keys generate``); also read from ``PERMIT_KEY_DIR`` and
+    #: ``PERMIT_KEY_PASSPHRASE(_FILE)``. Unset in development/test: an ephemeral in-memory key.
+    key_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("PERMIT_ISSUER_KEY_DIR", "PERMIT_KEY_DIR")
+    )
+    key_passphrase: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PERMIT_ISSUER_KEY_PASSPHRASE", "PERMIT_KEY_PASSPHRASE"),
+    )
+    key_passphrase_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "PERMIT_ISSUER_KEY_PASSPHRASE_FILE", "PERMIT_KEY_PASSPHRASE_FILE"
+        ),
+    )
+    #: 签发机关 per jurisdiction: the ``issuing_authority`` claim (DESIGN §2).
+    authorities: dict[str, str] = {
+        "national": "县级人民政府公安机关",
+        "shanghai": "上海市公安局",
+        "shenzhen": "深圳市公安局",
+        "chengdu": "成都市公安局",
+        "zhengzhou": "郑州市公安局",
+        "jiangsu": "江苏省公安厅",
+    }
+    #: Display name in the Credential Issuer Metadata (§12.2.4).
+    issuer_display_name: str = Field(default="居住证签发机关", min_length=1, max_length=100)
+    #: Entries per Token Status List (herd privacy) and the share allocated before a new list.
+    status_list_size: int = Field(default=2**17, ge=1024, le=2**24)
+    status_list_fill: float = Field(default=0.9, gt=0, le=0.95)
+    #: ``ttl`` claim and ``Cache-Control: max-age`` of served status list tokens.
+    status_ttl_seconds: int = Field(default=300, ge=60, le=86_400)
+    #: ``exp - iat`` of a status list token; the refresher re-signs at half-life.
+    status_token_lifetime_seconds: int = Field(default=86_400, ge=600, le=7 * 86_400)
+    #: Period of the background refresher (dirty lists, re-signing, retirement); 0 disables it.
+    status_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
+    #: A credential replaced by a renewal or change stays VALID this long, then INVALID.
+    credential_grace_days: int = Field(default=7, ge=0, le=90)
+    #: Renewal (签注) is accepted only this close to ``endorsed_until``.
+    renewal_window_days: int = Field(default=60, ge=1, le=366)
+
+    @_model_validator(mode="after")
+    def _issuance_settings(self) -> Self:
+        secret = self.offer_secret.get_secret_value()
+        if len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(f"offer_secret must have at least {MIN_JWT_SECRET_BYTES} bytes")
+        missing = [name for name in self.jurisdictions if not self.authorities.get(name)]
+        if missing:
+            raise ValueError("authorities must name the authority of every served jurisdiction")
+        if self.status_ttl_seconds * 2 > self.status_token_lifetime_seconds:
+            raise ValueError("status_token_lifetime_seconds must be at least twice the ttl")
+        if self.environment in ("development", "test"):
+            return self
+        lowered = secret.strip().lower()
+        if lowered in _PLACEHOLDER_SECRETS or lowered.startswith("changethis"):
+            raise ValueError(
+                f"offer_secret is a placeholder; set a real one for {self.environment}"
+            )
+        if self.key_dir is None:
+            raise ValueError(f"key_dir is required in {self.environment}: no ephemeral keys")
+        return self
 
     @classmethod
     def load(cls, **overrides: object) -> IssuerSettings:

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "db": "issuer.cli:db_group",
     "audit": "issuer.cli:audit_group",
     "officer": "issuer.cli:officer_group",
+    "employer": "issuer.cli:employer_group",
+    "batch": "issuer.batch_cli:batch_group",
 }
 
 

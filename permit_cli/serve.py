@@ -12,7 +12,10 @@ from permit_cli.main import LazyGroup
 
 #: name -> "module:attribute" of each service's click command (added as services land;
 #: tests/test_cli_registry.py checks every entry resolves).
-SERVICES: dict[str, str] = {}
+SERVICES: dict[str, str] = {
+    "issuer": "issuer.cli:serve_issuer",
+    "wallet": "wallet_api.cli:serve_wallet",
+}
 
 
 @click.group("serve", cls=LazyGroup, lazy=SERVICES)

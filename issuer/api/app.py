@@ -14,13 +14,17 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from issuer.api import applications, auth, eligibility
+from issuer.api import applications, auth, batches, eligibility, offers, oid4vci, permits, status
 from issuer.api.deps import Clock
 from issuer.api.errors import install_error_handlers
 from issuer.db import create_engine_for, utcnow
+from issuer.publisher import StatusPublisher
 from issuer.ratelimit import FailureStore, LoginThrottle, MemoryFailureStore
 from issuer.security import Passwords
 from issuer.settings import IssuerSettings
+from issuer.signing import load_signing_ring
+from issuer.worker import BatchWorker
+from keys.ring import KeyRing
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -31,19 +35,30 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock = utcnow,
     failure_store: FailureStore | None = None,
+    ring: KeyRing | None = None,
 ) -> FastAPI:
     """Build the issuer service.
 
     ``engine`` lets a caller share one engine (tests, a process running several apps); when it
     is omitted the app creates its own from ``settings.database_url`` and disposes of it at
-    shutdown. ``clock`` must return timezone-aware datetimes.
+    shutdown. ``clock`` must return timezone-aware datetimes. ``ring`` is the credential-signing
+    key ring; by default it is loaded as the settings say (:mod:`issuer.signing`).
     """
     owned = engine is None
     db = engine if engine is not None else create_engine_for(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Read from app.state, so a test can swap in a worker with a row hook before start-up.
+        worker: BatchWorker = _app.state.batch_worker
+        worker.start()  # resumes unfinished batches first
+        publisher: StatusPublisher = _app.state.status_publisher
+        publisher.start()
+        try:
+            yield
+        finally:
+            publisher.stop()
+            worker.stop()
         if owned:
             db.dispose()
 
@@ -61,10 +76,20 @@ def create_app(
         max_failures=settings.login_max_failures,
         window=timedelta(seconds=settings.login_window_seconds),
     )
+    app.state.batch_worker = BatchWorker(engine=db, settings=settings, clock=clock)
+    app.state.signing_ring = ring if ring is not None else load_signing_ring(settings)
+    app.state.status_publisher = StatusPublisher(
+        engine=db, ring=app.state.signing_ring, settings=settings, clock=clock
+    )
     install_error_handlers(app)
     app.include_router(auth.router)
     app.include_router(eligibility.router)
     app.include_router(applications.router)
+    app.include_router(batches.router)
+    app.include_router(offers.router)
+    app.include_router(oid4vci.build_router(settings))
+    app.include_router(status.router)
+    app.include_router(permits.router)
     return app
 
 

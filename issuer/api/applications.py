@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.api.deps import NowDep, PrincipalDep, SessionDep
+from issuer.api.offers import OfferPublic
 from issuer.models.applications import (
     ApplicationCreate,
     ApplicationPublic,
@@ -16,10 +17,11 @@ from issuer.models.applications import (
     ApplicationStatusPublic,
 )
 from issuer.services import applications as service
+from issuer.services.offers import approve_with_offer
 from issuer.services.transitions import MAX_REASON
 from issuer.settings import SettingsDep
 
-__all__ = ["DecisionRequest", "router"]
+__all__ = ["ApprovalPublic", "DecisionRequest", "router"]
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -91,23 +93,33 @@ def get_application(
     return ApplicationPublic.from_row(row)
 
 
-@router.post("/{application_id}/approve", response_model=ApplicationPublic)
+class ApprovalPublic(ApplicationPublic):
+    """An approved application with its credential offer (URI and tx_code for the holder)."""
+
+    offer: OfferPublic
+
+
+@router.post("/{application_id}/approve", response_model=ApprovalPublic)
 def approve(
     application_id: uuid.UUID,
     body: DecisionRequest,
     session: SessionDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     now: NowDep,
-) -> ApplicationPublic:
-    """``submitted -> approved`` (clerk, supervisor); 409 from any other state."""
-    row = service.approve_application(
+) -> ApprovalPublic:
+    """``submitted -> approved`` (clerk, supervisor) and the credential offer, in one
+    transaction; 409 from any other state."""
+    row, offer = approve_with_offer(
         session=session,
         principal=principal,
+        settings=settings,
         application_id=application_id,
         reason=body.reason,
         now=now,
     )
-    return ApplicationPublic.from_row(row)
+    public = ApplicationPublic.from_row(row)
+    return ApprovalPublic(**public.model_dump(), offer=OfferPublic.of(offer))
 
 
 @router.post("/{application_id}/reject", response_model=ApplicationPublic)

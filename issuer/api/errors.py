@@ -27,8 +27,14 @@ from wire.errors import (
     RateLimited,
     http_status,
 )
+from wire.oid4vci import Oid4vciError
 
-__all__ = ["PROBLEM_CONTENT_TYPE", "install_error_handlers", "problem_response"]
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "install_error_handlers",
+    "oauth_error_response",
+    "problem_response",
+]
 
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 _TYPE_PREFIX: Final = "urn:residence-permit:problem:"
@@ -95,6 +101,17 @@ def _permit_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def oauth_error_response(exc: Oid4vciError) -> JSONResponse:
+    """An OAuth 2.0 / OpenID4VCI error: ``{"error", "error_description"}``, not problem+json
+    (RFC 6749 §5.2, OpenID4VCI 1.0 §8.3.1), with the error's own status and headers."""
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers())
+
+
+def _oauth_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Oid4vciError)
+    return oauth_error_response(exc)
+
+
 def _field_name(loc: tuple[int | str, ...]) -> str:
     # FastAPI prefixes the source ("body", "query", "path", "header"); clients name the field.
     parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
@@ -143,6 +160,8 @@ def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(PermitError, _permit_error)
+    # More specific than PermitError: the OpenID4VCI endpoints answer in OAuth's own shape.
+    app.add_exception_handler(Oid4vciError, _oauth_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,14 +16,21 @@ from issuer.models.applications import (
     ResidenceAddress,
 )
 from issuer.models.audit import AuditEvent, AuditHead, Transition
-from issuer.models.batches import Batch, BatchPublic
+from issuer.models.batches import Batch, BatchPublic, BatchUpload
 from issuer.models.employers import Employer, EmployerCreate, EmployerPublic
-from issuer.models.offers import CredentialOffer
+from issuer.models.offers import AccessToken, CNonce, CredentialOffer
 from issuer.models.officers import Officer, OfficerCreate, OfficerPublic, Role
-from issuer.models.permits import Credential, CredentialPublic, Permit, PermitPublic
+from issuer.models.permits import (
+    Credential,
+    CredentialPublic,
+    Permit,
+    PermitPublic,
+    PermitSequence,
+)
 from issuer.models.status import StatusAllocation, StatusList
 
 __all__ = [
+    "AccessToken",
     "Application",
     "ApplicationCreate",
     "ApplicationPublic",
@@ -33,6 +40,8 @@ __all__ = [
     "AuditHead",
     "Batch",
     "BatchPublic",
+    "BatchUpload",
+    "CNonce",
     "Credential",
     "CredentialOffer",
     "CredentialPublic",
@@ -45,6 +54,7 @@ __all__ = [
     "OfficerPublic",
     "Permit",
     "PermitPublic",
+    "PermitSequence",
     "ResidenceAddress",
     "Role",
     "StatusAllocation",

@@ -133,6 +133,8 @@ class Application(ApplicationBase, table=True):
         Index(
             "ix_application_jurisdiction_state_created_at", "jurisdiction", "state", "created_at"
         ),
+        # ``first_issued`` looks up the person's earlier permits in the jurisdiction.
+        Index("ix_application_id_number_jurisdiction", "id_number", "jurisdiction"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

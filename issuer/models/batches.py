@@ -1,7 +1,11 @@
-"""Employer batch jobs (issue 3 §7): progress counters and per-row errors.
+"""Employer batch jobs (issue 3 §7): progress counters, per-row errors and the stored upload.
 
 Each row becomes an application tagged ``(batch_id, batch_row)`` (unique), so a job resumed
-after a crash skips the rows already written instead of duplicating them.
+after a crash skips the rows already written instead of duplicating them. The upload itself is
+kept in :class:`BatchUpload` (not on disk) so that any issuer process sharing the database can
+resume the job, and the upload and its ``batch`` row are committed together or not at all. The
+upload holds personal data, so it is deleted when the job finishes: from then on the
+applications are the record.
 """
 
 from __future__ import annotations
@@ -10,13 +14,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column
+from sqlalchemy import CheckConstraint, Column, LargeBinary
 from sqlmodel import Field
 
 from issuer.db import TZDateTime
 from issuer.models._base import IssuerModel, json_type
 
-__all__ = ["Batch", "BatchPublic"]
+__all__ = [
+    "Batch",
+    "BatchAccepted",
+    "BatchApplication",
+    "BatchPublic",
+    "BatchStatus",
+    "BatchUpload",
+]
 
 
 class Batch(IssuerModel, table=True):
@@ -40,6 +51,19 @@ class Batch(IssuerModel, table=True):
     updated_at: datetime = Field(sa_type=TZDateTime)
 
 
+class BatchUpload(IssuerModel, table=True):
+    """The raw upload of an unfinished batch (UTF-8, byte-order mark removed)."""
+
+    __tablename__ = "batch_upload"
+    __table_args__ = (CheckConstraint("format IN ('csv', 'json')", name="format"),)
+
+    batch_id: uuid.UUID = Field(foreign_key="batch.id", primary_key=True)
+    format: str = Field(max_length=8)
+    content: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))
+    #: SHA-256 (hex) of ``content``: a resumed job refuses an upload that changed under it.
+    sha256: str = Field(max_length=64)
+
+
 class BatchPublic(IssuerModel):
     id: uuid.UUID
     jurisdiction: str
@@ -50,3 +74,28 @@ class BatchPublic(IssuerModel):
     errors: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
+
+
+class BatchAccepted(IssuerModel):
+    """Answer to an upload (202): the job exists and will be processed in the background."""
+
+    id: uuid.UUID
+    state: str
+    total: int
+    status_url: str
+
+
+class BatchApplication(IssuerModel):
+    """Which application a row became; ids and the eligibility outcome, no personal data."""
+
+    row: int
+    application_id: uuid.UUID
+    outcome: str
+
+
+class BatchStatus(BatchPublic):
+    """Progress of a batch; ``applications`` is filled once the job is ``done``."""
+
+    #: True when rows failed beyond the stored error list (``failed`` counts them all).
+    errors_truncated: bool
+    applications: list[BatchApplication] | None = None

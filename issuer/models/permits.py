@@ -18,7 +18,7 @@ from sqlmodel import Field
 from issuer.db import TZDateTime
 from issuer.models._base import IssuerModel
 
-__all__ = ["Credential", "CredentialPublic", "Permit", "PermitPublic"]
+__all__ = ["Credential", "CredentialPublic", "Permit", "PermitPublic", "PermitSequence"]
 
 
 class PermitBase(IssuerModel):
@@ -47,6 +47,25 @@ class Permit(PermitBase, table=True):
     application_id: uuid.UUID = Field(foreign_key="application.id", unique=True)
     created_at: datetime = Field(sa_type=TZDateTime)
     updated_at: datetime = Field(sa_type=TZDateTime)
+    #: The residence address after a change of data (``POST /v1/permits/{id}/change``); all
+    #: three are None while the address is still the one of the application.
+    residence_region_code: str | None = Field(default=None, max_length=6)
+    residence_district: str | None = Field(default=None, max_length=64)
+    residence_street: str | None = Field(default=None, max_length=200)
+
+
+class PermitSequence(IssuerModel, table=True):
+    """Last permit number handed out per prefix (region code + year).
+
+    Incremented with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: atomic on SQLite
+    and PostgreSQL alike, and the row lock it takes is held to the end of the issuing
+    transaction, so a rolled-back issuance cannot leave two permits with one number.
+    """
+
+    __tablename__ = "permit_sequence"
+
+    prefix: str = Field(max_length=16, primary_key=True)
+    last: int
 
 
 class PermitPublic(PermitBase):

@@ -39,6 +39,12 @@ class StatusList(IssuerModel, table=True):
     etag: str | None = Field(default=None, max_length=64)
     built_at: datetime | None = Field(default=None, sa_type=TZDateTime)
     created_at: datetime = Field(sa_type=TZDateTime)
+    #: Entries handed out so far; a list is full at ``status_list_fill`` of ``size``.
+    allocated: int = Field(default=0)
+    #: ``exp`` of ``token``: the refresher re-signs well before it.
+    token_exp: datetime | None = Field(default=None, sa_type=TZDateTime)
+    #: ``kid`` that signed ``token``; a key rotation re-signs every list.
+    kid: str | None = Field(default=None, max_length=128)
 
 
 class StatusAllocation(IssuerModel, table=True):

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, tuple_, update
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from issuer.authz import (
@@ -28,7 +27,7 @@ from issuer.authz import (
 )
 from issuer.lifecycle import PERMIT_LIFECYCLE, PERMIT_STATUS_VALUES, PermitAction
 from issuer.models.permits import Credential, Permit
-from issuer.models.status import StatusAllocation, StatusList
+from issuer.services.status_lists import set_entries
 from issuer.services.transitions import move
 from wire.credential import CHINA_TZ
 from wire.errors import Conflict, NotFound
@@ -70,28 +69,8 @@ def set_live_credential_status(
         Credential.permit_id == permit_id,
         or_(col(Credential.retired_at).is_(None), col(Credential.grace_until) > now),
     )
-    rows = list(session.exec(live))
-    if not rows:
-        return 0
-    # An UPDATE answers a CursorResult (with rowcount); Session.execute is typed as Result.
-    changed = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(StatusAllocation)
-            .where(tuple_(col(StatusAllocation.list_id), col(StatusAllocation.idx)).in_(rows))
-            .where(col(StatusAllocation.status) != value)
-            .values(status=value)
-        ),
-    )
-    if not changed.rowcount:
-        return 0
-    list_ids = sorted({list_id for list_id, _ in rows})
-    session.execute(
-        update(StatusList)
-        .where(col(StatusList.id).in_(list_ids))
-        .values(dirty=True, version=col(StatusList.version) + 1)
-    )
-    return int(changed.rowcount)
+    rows = [(int(list_id), int(idx)) for list_id, idx in session.exec(live)]
+    return set_entries(session=session, entries=rows, value=value, now=now)
 
 
 def _status_move(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from issuer.models.audit import GENESIS_HASH
 from issuer.security import Passwords
 from issuer.services.officers import create_officer
 from issuer.settings import IssuerSettings
+from keys.ring import KeyRing
 from tests.issuer.helpers import (
     FakeClock,
     OfficerHandle,
@@ -67,6 +68,8 @@ def make_settings(database_url: str, **overrides: Any) -> IssuerSettings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         "sqlite_busy_timeout_seconds": 10.0,
+        # No background status refresher: tests drive it explicitly with the fake clock.
+        "status_refresh_seconds": 0.0,
         **overrides,
     }
     return IssuerSettings.model_validate(values)
@@ -225,3 +228,22 @@ class Sessions:
 @pytest.fixture
 def sessions(client: TestClient, clock: FakeClock) -> Sessions:
     return Sessions(client, clock)
+
+
+@pytest.fixture
+def make_client(
+    db_url: str, engine: Engine, clock: FakeClock
+) -> Iterator[Callable[..., TestClient]]:
+    """More apps on the same database and clock, with other settings or another key ring."""
+    clients: list[TestClient] = []
+
+    def factory(*, ring: KeyRing | None = None, **overrides: Any) -> TestClient:
+        app = create_app(make_settings(db_url, **overrides), engine=engine, clock=clock, ring=ring)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)

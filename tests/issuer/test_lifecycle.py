@@ -34,6 +34,8 @@ PERMIT_MOVES = {
     (P.ACTIVE, PermitAction.REVOKE): P.REVOKED,
     (P.SUSPENDED, PermitAction.REVOKE): P.REVOKED,
     (P.ACTIVE, PermitAction.EXPIRE): P.EXPIRED,
+    (P.ACTIVE, PermitAction.RENEW): P.ACTIVE,
+    (P.ACTIVE, PermitAction.CHANGE): P.ACTIVE,
 }
 CASES = [
     (APPLICATION_LIFECYCLE, ApplicationState, ApplicationAction, APPLICATION_MOVES),

@@ -18,6 +18,8 @@ PRODUCTION: dict[str, Any] = {
     "public_base_url": "https://permits.sh.example",
     "argon2_memory_kib": 19_456,
     "argon2_time_cost": 2,
+    "offer_secret": STRONG_SECRET[::-1],
+    "key_dir": "/etc/permit/keys",
 }
 
 

@@ -22,6 +22,30 @@ ENDPOINTS = {
     ("/v1/applications/{application_id}/status", "get"),
     ("/v1/applications/{application_id}/approve", "post"),
     ("/v1/applications/{application_id}/reject", "post"),
+    # Issuance (OpenID4VCI), offers, status lists, permit lifecycle.
+    ("/v1/applications/{application_id}/offer", "get"),
+    ("/v1/applications/{application_id}/offer", "post"),
+    ("/v1/applications/{application_id}/offer/qr", "get"),
+    ("/v1/applications/{application_id}/status/offer", "get"),
+    ("/v1/applications/{application_id}/status/offer/qr", "get"),
+    ("/.well-known/openid-credential-issuer/issuer", "get"),
+    ("/.well-known/oauth-authorization-server/issuer", "get"),
+    ("/.well-known/jwt-vc-issuer/issuer", "get"),
+    ("/issuer/token", "post"),
+    ("/issuer/nonce", "post"),
+    ("/issuer/credential", "post"),
+    ("/status/{list_id}", "get"),
+    ("/v1/permits", "get"),
+    ("/v1/permits/{permit_id}", "get"),
+    ("/v1/permits/{permit_id}/suspend", "post"),
+    ("/v1/permits/{permit_id}/reinstate", "post"),
+    ("/v1/permits/{permit_id}/revoke", "post"),
+    ("/v1/permits/{permit_id}/renew", "post"),
+    ("/v1/permits/{permit_id}/change", "post"),
+    # Employer batches.
+    ("/v1/batches", "post"),
+    ("/v1/batches", "get"),
+    ("/v1/batches/{batch_id}", "get"),
 }
 
 

@@ -324,7 +324,12 @@ class TestDecisions:
         assert response.json()["state"] == "approved"
         with Session(engine) as session:
             transition = session.exec(select(Transition)).one()
-            event = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
+            # The approval's own event; the credential offer created with it is audited next.
+            event = session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.action == "application.approve")
+                .order_by(col(AuditEvent.seq).desc())
+            ).first()
             row = session.get(Application, uuid.UUID(receipt["application_id"]))
             assert verify_stored_chain(session).ok
         assert row is not None

@@ -1,0 +1,361 @@
+"""Issuer benchmark: issuance throughput with the database, and rebuilding a huge status list.
+
+    .venv/bin/python -m bench.issuer              # table
+    .venv/bin/python -m bench.issuer --json       # the same figures as JSON
+    .venv/bin/python -m bench.issuer -n 2000 --no-postgres
+
+**Issuance** runs the service layer in-process, exactly what the HTTP routes call, one
+transaction per step as in production: approve (+ credential offer) → token (redeem the
+pre-authorized code and PIN) → nonce → credential (verify the key proof, create the permit and
+its number, allocate a random status index, sign the SD-JWT VC, write the rows and audit
+events). The wallet's proof signing is inside the timed loop too; applications are submitted
+beforehand (intake is not issuance). Figures are permits per second on a fresh SQLite file
+(WAL) and, when reachable, on PostgreSQL at 127.0.0.1:5432/test.
+
+``credential/s`` is the credential service alone (the Credential Request transaction: proof
+check, permit and number, status index, signature, rows and audit events), timed within the
+same run.
+
+**Status list** times rebuilding and signing a 1,000,000-entry list (2 bits) from the
+database with 1 % of the entries non-zero, i.e. what the publisher does after a change: read
+the entries, pack, DEFLATE, sign, store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from issuer.authz import Principal
+from issuer.db import create_engine_for, session_scope
+from issuer.migrate import upgrade
+from issuer.models import ApplicationCreate, Role, StatusList, metadata
+from issuer.services.applications import submit_application
+from issuer.services.offers import approve_with_offer
+from issuer.services.oid4vci import issue_credentials, new_nonce, redeem_pre_authorized_code
+from issuer.services.status_lists import rebuild_list
+from issuer.settings import IssuerSettings
+from keys.ring import KeyRing
+from wire.oid4vci import (
+    CredentialOffer,
+    CredentialRequest,
+    TokenResponse,
+    build_proof_jwt,
+    parse_offer_uri,
+)
+from wire.oid4vci import TokenRequest as WireTokenRequest
+from wire.statuslist import StatusList as WireStatusList
+from wire.statuslist import build_status_list_token
+
+POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+START = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+FACTS: dict[str, Any] = {
+    "residence_months": 12,
+    "intended_stay_days": 365,
+    "housing": "rented_registered",
+    "has_residence_proof": True,
+    "employment": "contract",
+    "has_business_license": False,
+    "social_insurance_months_continuous": 6,
+    "social_insurance_months_last_24": 6,
+    "studying": False,
+    "joining_hukou_relative": False,
+    "meets_settlement_conditions": False,
+    "minor_child_of_holder": False,
+}
+
+
+def _id_number(serial: int) -> str:
+    first17 = f"310104199003{1 + serial % 28:02d}{serial % 1000:03d}"
+    first17 = first17[:16] + ("2" if int(first17[16]) % 2 else first17[16])  # even: female
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def _application(serial: int) -> ApplicationCreate:
+    id_number = _id_number(serial)
+    return ApplicationCreate.model_validate(
+        {
+            "jurisdiction": "shanghai",
+            "name": "李梅",
+            "sex": "F",
+            "birth_date": f"1990-03-{id_number[12:14]}",
+            "id_number": id_number,
+            "hukou_address": "安徽省合肥市蜀山区长江西路100号",
+            "residence_address": {
+                "region_code": "310104",
+                "district": "徐汇区",
+                "street": "漕溪北路88号",
+            },
+            "facts": FACTS,
+        }
+    )
+
+
+class Clock:
+    """Advances one millisecond per call: deterministic, and every step is 'later'."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def issue_one(
+    *,
+    engine: Engine,
+    settings: IssuerSettings,
+    ring: KeyRing,
+    principal: Principal,
+    application_id: uuid.UUID,
+    holder: ec.EllipticCurvePrivateKey,
+    clock: Clock,
+) -> tuple[str, float]:
+    """One permit through the four issuance transactions; returns the SD-JWT VC and the
+    seconds spent in the last one (the credential service: proof, permit, signature, rows)."""
+    with session_scope(engine) as session:
+        _, offer = approve_with_offer(
+            session=session,
+            principal=principal,
+            settings=settings,
+            application_id=application_id,
+            reason="benchmark",
+            now=clock(),
+        )
+    wire_offer = parse_offer_uri(offer.offer_uri, allow_insecure_loopback=True)
+    assert isinstance(wire_offer, CredentialOffer)
+    request = WireTokenRequest(wire_offer.pre_authorized_code, tx_code=offer.tx_code)
+    with session_scope(engine) as session:
+        token = redeem_pre_authorized_code(
+            session=session, request=request, settings=settings, now=clock()
+        )
+    assert isinstance(token, TokenResponse)
+    with session_scope(engine) as session:
+        nonce = new_nonce(session=session, settings=settings, now=clock()).c_nonce
+    now = clock()
+    proof = build_proof_jwt(
+        holder_key=holder, audience=settings.issuer_url, nonce=nonce, iat=int(now.timestamp())
+    )
+    body = json.dumps(CredentialRequest((proof,)).to_json()).encode()
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        response = issue_credentials(
+            session=session,
+            access_token=token.access_token,
+            body=body,
+            settings=settings,
+            ring=ring,
+            now=now,
+        )
+    return response.credentials[0], time.perf_counter() - started
+
+
+def bench_issuance(engine: Engine, settings: IssuerSettings, n: int) -> dict[str, Any]:
+    ring = KeyRing.generate()
+    principal = Principal(uuid.uuid4(), Role.CLERK, "shanghai", mfa=False)
+    clock = Clock()
+    with session_scope(engine) as session:
+        ids = [
+            submit_application(
+                session=session, data=_application(i), served=settings.jurisdictions, now=clock()
+            )[0].id
+            for i in range(n)
+        ]
+    holders = [ec.generate_private_key(ec.SECP256R1()) for _ in range(min(n, 64))]
+    samples: list[float] = []
+    credential_step = 0.0
+    started = time.perf_counter()
+    for i, application_id in enumerate(ids):
+        t0 = time.perf_counter()
+        _, step = issue_one(
+            engine=engine,
+            settings=settings,
+            ring=ring,
+            principal=principal,
+            application_id=application_id,
+            holder=holders[i % len(holders)],
+            clock=clock,
+        )
+        samples.append(time.perf_counter() - t0)
+        credential_step += step
+    elapsed = time.perf_counter() - started
+    samples.sort()
+    return {
+        "permits": n,
+        "seconds": round(elapsed, 3),
+        "permits_per_second": round(n / elapsed, 1),
+        "median_ms": round(statistics.median(samples) * 1000, 3),
+        "p99_ms": round(samples[int(len(samples) * 0.99) - 1] * 1000, 3),
+        "credential_service_per_second": round(n / credential_step, 1),
+    }
+
+
+def bench_status_list(
+    engine: Engine, settings: IssuerSettings, *, size: int = 1_000_000
+) -> dict[str, Any]:
+    ring = KeyRing.generate()
+    now = START
+    rng = secrets.SystemRandom()
+    revoked = rng.sample(range(size), size // 100)
+    with session_scope(engine) as session:
+        session.add(
+            StatusList(
+                id=10_000, uri="http://127.0.0.1:8000/status/10000", size=size, created_at=now
+            )
+        )
+        session.flush()
+        session.execute(
+            insert(metadata.tables["status_allocation"]),
+            [
+                {"list_id": 10_000, "idx": idx, "status": 1 + idx % 2, "allocated_at": now}
+                for idx in revoked
+            ],
+        )
+    t0 = time.perf_counter()
+    with session_scope(engine) as session:
+        rebuild_list(session=session, list_id=10_000, ring=ring, settings=settings, now=now)
+    with_db = time.perf_counter() - t0
+
+    entries = [(idx, 1 + idx % 2) for idx in revoked]
+    t0 = time.perf_counter()
+    token = build_status_list_token(
+        status_list=WireStatusList.from_entries(size, 2, entries),
+        sub="https://permits.sh.example/status/10000",
+        iat=int(now.timestamp()),
+        exp=int(now.timestamp()) + 86_400,
+        ttl=300,
+        key=ring.active_key,
+        kid=ring.active_kid,
+    )
+    pure = time.perf_counter() - t0
+    return {
+        "entries": size,
+        "non_zero": len(revoked),
+        "rebuild_with_db_ms": round(with_db * 1000, 1),
+        "build_and_sign_ms": round(pure * 1000, 1),
+        "token_chars": len(token),
+    }
+
+
+@contextmanager
+def sqlite_engine() -> Iterator[tuple[Engine, IssuerSettings]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = IssuerSettings.load(
+            environment="test", database_url=f"sqlite:///{Path(tmp) / 'bench.db'}"
+        )
+        engine = create_engine_for(settings)
+        upgrade(engine)
+        try:
+            yield engine, settings
+        finally:
+            engine.dispose()
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_DSN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@contextmanager
+def postgres_engine() -> Iterator[tuple[Engine, IssuerSettings]]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        settings = IssuerSettings.load(
+            environment="test",
+            database_url=f"{POSTGRES_DSN}?options=-csearch_path%3D{schema}",
+        )
+        engine = create_engine_for(settings)
+        upgrade(engine)
+        try:
+            yield engine, settings
+        finally:
+            engine.dispose()
+    finally:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def run(n: int, *, postgres: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {"issuance": {}, "status_list": {}}
+    backends = [("sqlite", sqlite_engine)]
+    if postgres and postgres_reachable():
+        backends.append(("postgresql", postgres_engine))
+    for name, factory in backends:
+        with factory() as (engine, settings):
+            results["issuance"][name] = bench_issuance(engine, settings, n)
+            results["status_list"][name] = bench_status_list(engine, settings)
+    return results
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    issuance = Table(title="Issuance (approve → offer → token → nonce → credential, in-process)")
+    columns = ("backend", "permits", "seconds", "permits/s", "median ms", "p99 ms", "credential/s")
+    for column in columns:
+        issuance.add_column(column, justify="right")
+    for backend, r in results["issuance"].items():
+        issuance.add_row(
+            backend,
+            str(r["permits"]),
+            f"{r['seconds']:.2f}",
+            f"{r['permits_per_second']:.0f}",
+            f"{r['median_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            f"{r['credential_service_per_second']:.0f}",
+        )
+    status = Table(title="1,000,000-entry status list (1 % non-zero): rebuild and sign")
+    for column in ("backend", "with database ms", "build + sign ms", "token chars"):
+        status.add_column(column, justify="right")
+    for backend, r in results["status_list"].items():
+        status.add_row(
+            backend,
+            f"{r['rebuild_with_db_ms']:.0f}",
+            f"{r['build_and_sign_ms']:.0f}",
+            str(r["token_chars"]),
+        )
+    console = Console(width=120)
+    console.print(issuance)
+    console.print(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-n", type=int, default=1000, help="permits to issue per backend")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    results = run(args.n, postgres=not args.no_postgres)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        _print_table(results)
+
+
+if __name__ == "__main__":
+    main()

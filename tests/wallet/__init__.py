@@ -1,0 +1,1 @@
+"""Tests of the holder wallet (wallet_api)."""

@@ -1,0 +1,106 @@
+"""The wallet application factory: ``create_app(settings) -> FastAPI``.
+
+Everything a request needs — engine, clock, password hasher, vault, profiles, the outbound
+HTTP client, the status cache, the holder-key factory — is built here from the settings (or
+injected by the caller) and kept on ``app.state``; nothing lives in module globals. Run it with
+``permit serve wallet`` or ``uvicorn --factory wallet_api.api.app:create_app_from_env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from keys.generate import KeyAlg, generate_private_key
+from wallet_api.api import (
+    routes_accounts,
+    routes_helpers,
+    routes_paper,
+    routes_permits,
+    routes_present,
+)
+from wallet_api.api.deps import Clock
+from wallet_api.api.errors import install_error_handlers
+from wallet_api.api.web import install_web
+from wallet_api.db import create_engine_for, utcnow
+from wallet_api.outbound import Outbound
+from wallet_api.services.accounts import Passwords
+from wallet_api.settings import WalletSettings
+from wallet_api.status import StatusCache
+from wallet_api.vault import Vault
+from wire.jwk import PrivateKey
+from wire.profiles import Profile, load_profiles
+
+__all__ = ["create_app", "create_app_from_env"]
+
+
+def create_app(
+    settings: WalletSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utcnow,
+    http_client: httpx.Client | None = None,
+    profiles: Mapping[str, Profile] | None = None,
+    key_factory: Callable[[KeyAlg], PrivateKey] = generate_private_key,
+) -> FastAPI:
+    """Build the wallet service.
+
+    ``engine`` and ``http_client`` may be shared or injected (tests give the client an
+    in-process transport); what the app creates itself it closes at shutdown. ``clock`` must
+    return timezone-aware datetimes. The database must be migrated (``permit serve wallet``
+    does it before starting).
+    """
+    owned_engine = engine is None
+    owned_client = http_client is None
+    db = engine if engine is not None else create_engine_for(settings)
+    client = (
+        http_client
+        if http_client is not None
+        else httpx.Client(
+            timeout=settings.http_timeout_seconds,
+            follow_redirects=False,
+            headers={"User-Agent": "residence-permit-wallet/0.1"},
+        )
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned_client:
+                client.close()
+            if owned_engine:
+                db.dispose()
+
+    app = FastAPI(title="Residence permit wallet", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = db
+    app.state.clock = clock
+    app.state.passwords = Passwords(settings)
+    app.state.vault = Vault(settings.key_encryption_secret)
+    app.state.profiles = (
+        dict(profiles) if profiles is not None else load_profiles(settings.profiles_path)
+    )
+    app.state.http_client = client
+    app.state.key_factory = key_factory
+    app.state.statuses = StatusCache(
+        lambda: Outbound(client, allow_insecure_loopback=settings.allow_insecure_loopback)
+    )
+    install_error_handlers(app)
+    app.include_router(routes_accounts.router)
+    app.include_router(routes_permits.router)
+    app.include_router(routes_present.router)
+    app.include_router(routes_helpers.router)
+    app.include_router(routes_paper.router)
+    install_web(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from the environment."""
+    return create_app(WalletSettings.load())

@@ -1,0 +1,275 @@
+"""Presentations: preview, live QR (JSON for the page), PNG/SVG, history, verifier requests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Query, Response
+
+from wallet_api.api.deps import (
+    AccountDep,
+    EngineDep,
+    NowDep,
+    OutboundDep,
+    ProfilesDep,
+    SessionDep,
+    VaultDep,
+)
+from wallet_api.api.schemas import (
+    HistoryOut,
+    PresentationIn,
+    PresentationOut,
+    PreviewOut,
+    RequestAnswerIn,
+    RequestAnswerOut,
+    RequestIn,
+    RequestPreviewOut,
+)
+from wallet_api.qr import qr_png, qr_svg
+from wallet_api.services import presentations as service
+from wallet_api.services import requests as requests_service
+from wallet_api.services.permits import permit_access
+from wallet_api.settings import SettingsDep
+from wire.errors import InvalidInput
+from wire.presentation import QR_AUDIENCE
+from wire.profiles import Profile
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["presentations"])
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+
+
+@router.get("/v1/permits/{permit_id}/presentations/{profile}/preview", response_model=PreviewOut)
+def preview(
+    permit_id: uuid.UUID,
+    profile: str,
+    account: AccountDep,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> PreviewOut:
+    """Exactly what a presentation for ``profile`` discloses (values shown to the holder only)."""
+    chosen = service.get_profile(profiles, profile)
+    access = permit_access(
+        session=session, actor=account, permit_id=permit_id, now=now, profile=chosen.name
+    )
+    claims = service.preview_claims(vault=vault, session=session, access=access, profile=chosen)
+    return PreviewOut(
+        permit_id=permit_id,
+        profile=chosen.name,
+        audience=None if chosen.verifier_bound else QR_AUDIENCE,
+        verifier_bound=chosen.verifier_bound,
+        paper=chosen.paper,
+        paths=list(chosen.claims),
+        claims=claims,
+    )
+
+
+def _present(
+    *,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    account: AccountDep,
+    permit_id: uuid.UUID,
+    profile: Profile,
+    now: NowDep,
+    channel: str,
+) -> service.Presentation:
+    access = permit_access(
+        session=session, actor=account, permit_id=permit_id, now=now, profile=profile.name
+    )
+    return service.present(
+        session=session,
+        vault=vault,
+        profiles=profiles,
+        access=access,
+        profile=profile,
+        now=now,
+        channel=channel,
+    )
+
+
+@router.post("/v1/permits/{permit_id}/presentations", response_model=PresentationOut)
+def create_presentation(
+    permit_id: uuid.UUID,
+    body: PresentationIn,
+    response: Response,
+    account: AccountDep,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> PresentationOut:
+    """A fresh in-person presentation (KB-JWT: QR audience, new nonce, iat); the page draws it."""
+    chosen = service.get_profile(profiles, body.profile)
+    made = _present(
+        session=session,
+        vault=vault,
+        profiles=profiles,
+        account=account,
+        permit_id=permit_id,
+        profile=chosen,
+        now=now,
+        channel="qr",
+    )
+    response.headers.update(_NO_STORE)
+    return PresentationOut(
+        profile=made.profile,
+        audience=made.audience,
+        qr_text=made.qr_text,
+        presentation=made.text,
+        iat=made.iat,
+        nonce=made.nonce,
+        paths=list(made.paths),
+        refresh_seconds=settings.qr_refresh_seconds,
+    )
+
+
+@router.get("/v1/permits/{permit_id}/presentations/{profile}/qr.png", response_class=Response)
+def presentation_png(
+    permit_id: uuid.UUID,
+    profile: str,
+    account: AccountDep,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> Response:
+    """A fresh presentation as a QR PNG (compact RP1 payload, ECC M)."""
+    chosen = service.get_profile(profiles, profile)
+    made = _present(
+        session=session,
+        vault=vault,
+        profiles=profiles,
+        account=account,
+        permit_id=permit_id,
+        profile=chosen,
+        now=now,
+        channel="qr_png",
+    )
+    return Response(qr_png(made.qr_text), media_type="image/png", headers=_NO_STORE)
+
+
+@router.get("/v1/permits/{permit_id}/presentations/{profile}/qr.svg", response_class=Response)
+def presentation_svg(
+    permit_id: uuid.UUID,
+    profile: str,
+    account: AccountDep,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    now: NowDep,
+) -> Response:
+    """A fresh presentation as a QR SVG (compact RP1 payload, ECC M)."""
+    chosen = service.get_profile(profiles, profile)
+    made = _present(
+        session=session,
+        vault=vault,
+        profiles=profiles,
+        account=account,
+        permit_id=permit_id,
+        profile=chosen,
+        now=now,
+        channel="qr_svg",
+    )
+    return Response(qr_svg(made.qr_text), media_type="image/svg+xml", headers=_NO_STORE)
+
+
+@router.get("/v1/history", response_model=list[HistoryOut])
+def history(
+    account: AccountDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[HistoryOut]:
+    """Who was shown which profile of which permit, when (never the values)."""
+    entries = service.history(session=session, account=account, limit=limit, offset=offset)
+    return [
+        HistoryOut(
+            at=entry.event.at,
+            permit_id=entry.event.permit_id,
+            profile=entry.event.profile,
+            audience=entry.event.audience,
+            channel=entry.event.channel,
+            actor=entry.actor,
+            holder=entry.holder,
+            via_helper=entry.event.grant_id is not None
+            or entry.event.actor_id != entry.event.holder_id,
+        )
+        for entry in entries
+    ]
+
+
+@router.post("/v1/requests/preview", response_model=RequestPreviewOut)
+def preview_request(
+    body: RequestIn,
+    account: AccountDep,
+    session: SessionDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> RequestPreviewOut:
+    """Who asks (verifier origin) for what (claim paths) — before the holder consents."""
+    request = requests_service.parse_request(body.request, settings=settings)
+    summary = requests_service.summarize_request(request, profiles)
+    values = None
+    if body.permit_id is not None:
+        access = permit_access(
+            session=session,
+            actor=account,
+            permit_id=body.permit_id,
+            now=now,
+            profile=request.profile,
+        )
+        wanted = Profile(request.profile, request.claims, paper=False, verifier_bound=True)
+        values = service.preview_claims(vault=vault, session=session, access=access, profile=wanted)
+    return RequestPreviewOut(
+        verifier_origin=summary.verifier_origin,
+        client_id=request.client_id,
+        profile=request.profile,
+        known_profile=summary.known_profile is not None,
+        paths=list(request.claims),
+        beyond_profile=list(summary.beyond_profile),
+        claims=values,
+    )
+
+
+@router.post("/v1/requests/respond", response_model=RequestAnswerOut)
+def respond_request(
+    body: RequestAnswerIn,
+    account: AccountDep,
+    engine: EngineDep,
+    vault: VaultDep,
+    profiles: ProfilesDep,
+    outbound: OutboundDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> RequestAnswerOut:
+    """With consent: present exactly the requested claims to that verifier (POST or QR)."""
+    if not body.consent:
+        raise InvalidInput("the holder's consent is required", field="consent")
+    request = requests_service.parse_request(body.request, settings=settings)
+    answer = requests_service.answer_request(
+        engine=engine,
+        vault=vault,
+        profiles=profiles,
+        outbound=outbound,
+        actor=account,
+        permit_id=body.permit_id,
+        request=request,
+        delivery=body.delivery,
+        now=now,
+    )
+    return RequestAnswerOut(
+        delivered=answer.delivered,
+        verifier_status=answer.verifier_status,
+        qr_text=answer.presentation.qr_text if body.delivery == "qr" else None,
+        profile=answer.presentation.profile,
+        audience=answer.presentation.audience,
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations of the wallet database; see :mod:`wallet_api.migrate`."""

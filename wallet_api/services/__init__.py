@@ -1,0 +1,1 @@
+"""Wallet services: keyword-only functions that work inside the caller's transaction."""
