@@ -38,6 +38,8 @@ def _from_transport(text: str) -> str:
     :func:`wire.verify.verify_presentation` does that itself; the compact form is stripped here
     so that a second newline is never silently dropped.
     """
+    if not is_qr_payload(text):  # stripping a line ending cannot make text start with the prefix
+        return text
     single = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
     if is_qr_payload(single):
         return presentation_from_transport(single)
@@ -75,7 +77,7 @@ class Verifier:
         nonce: str | None = None,
     ) -> VerificationResult:
         """Verify plain or QR-transport text; DESIGN §6 result (usage errors raise)."""
-        chosen = self.profile(profile)
+        chosen = self.profiles.get(profile) or self.profile(profile)  # the latter raises
         if chosen.verifier_bound and (audience is None or nonce is None):
             raise ConfigurationError(
                 f"profile {profile!r} is verifier-bound: the expected audience and nonce are needed"

@@ -11,6 +11,7 @@ reason code depending on which part of a presentation it is in.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -19,16 +20,23 @@ from typing import Any
 from wire.errors import VerificationError
 
 __all__ = [
+    "B64U_TO_STRICT",
     "MAX_JSON_DEPTH",
     "b64u_decode",
+    "b64u_decode_translated",
     "b64u_encode",
+    "digest_b64u",
     "json_depth",
     "json_dumps",
     "loads_json",
     "loads_object",
+    "parse_json",
 ]
 
 MAX_JSON_DEPTH = 32
+#: Copying an empty SHA-256 context is markedly cheaper than creating one (OpenSSL looks the
+#: algorithm up on every ``hashlib.sha256()``), and the verifier hashes every disclosure.
+_new_sha256 = hashlib.sha256().copy
 
 
 def b64u_encode(data: bytes) -> str:
@@ -39,9 +47,29 @@ def b64u_encode(data: bytes) -> str:
 
 #: Final characters allowed when the last group carries 2 or 3 characters: the bits that do not
 #: belong to a decoded byte must be zero (RFC 4648 §3.5), which makes the encoding canonical.
-_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
-_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
+_CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
+#: base64url → standard alphabet in one ``bytes.translate``; the standard alphabet's own ``+``
+#: and ``/`` and the padding ``=`` become ``*``, which strict ``a2b_base64`` refuses like any
+#: other character outside the alphabet. So one C call rejects everything non-canonical except
+#: the trailing bits, which :func:`b64u_decode_translated` checks on the last character.
+B64U_TO_STRICT = bytes.maketrans(b"-_+/=", b"+/***")
 _STD_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_PADDING = (b"", b"", b"==", b"=")
+
+
+def b64u_decode_translated(data: bytes) -> bytes:
+    """Decode base64url that was already passed through :data:`B64U_TO_STRICT`.
+
+    Raises ``ValueError`` (``binascii.Error``) unless the original text was canonical. The
+    verifier translates a whole presentation at once and decodes its segments with this, so a
+    segment costs one length check and one C call.
+    """
+    remainder = len(data) & 3
+    if remainder:
+        if remainder == 1 or data[-1] not in _CANONICAL_LAST[remainder]:
+            raise ValueError("non-canonical base64url")
+        data += _PADDING[remainder]
+    return binascii.a2b_base64(data, strict_mode=True)
 
 
 def b64u_decode(text: str, error: type[VerificationError]) -> bytes:
@@ -52,16 +80,18 @@ def b64u_decode(text: str, error: type[VerificationError]) -> bytes:
     ``a2b_base64`` in strict mode refuses every character outside the (translated) alphabet,
     so no regular expression is needed on this hot path.
     """
-    remainder = len(text) % 4
-    if remainder == 1 or "+" in text or "/" in text or "=" in text:
-        raise error()
-    if remainder and text[-1] not in _CANONICAL_LAST[remainder]:
-        raise error()
     try:
-        padded = (text + "=" * (-remainder % 4)).encode("ascii").translate(_URLSAFE_TO_STD)
-        return binascii.a2b_base64(padded, strict_mode=True)
-    except (binascii.Error, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        return b64u_decode_translated(text.encode("ascii").translate(B64U_TO_STRICT))
+    except ValueError as exc:  # binascii.Error and UnicodeEncodeError are ValueErrors
         raise error() from exc
+
+
+def digest_b64u(data: bytes) -> str:
+    """Unpadded base64url of the SHA-256 of ``data``: a disclosure digest or ``sd_hash``."""
+    hasher = _new_sha256()
+    hasher.update(data)
+    # 32 bytes are 43 characters, then "=" and the newline, both cut off by the slice.
+    return binascii.b2a_base64(hasher.digest())[:43].translate(_STD_TO_URLSAFE).decode()
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -116,30 +146,47 @@ _DECODER = json.JSONDecoder(
 #: insignificant whitespace around the value is allowed, as RFC 8259 §2 says.
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 _JSON_WS = " \t\n\r"
-_JSON_WS_SET = frozenset(_JSON_WS)
+
+
+def parse_json(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse strict JSON from UTF-8 bytes; any defect raises ``ValueError``.
+
+    The core of :func:`loads_json`, for callers that map the failure of several parses to one
+    reason code with a single ``try``. The depth walk and the lone-surrogate check run only
+    when a cheap scan of the text says they could fail, because this parser sits on the
+    verifier's hot path (ten parses per presentation).
+    """
+    text = data.decode()  # strict UTF-8; UnicodeDecodeError is a ValueError
+    try:
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:  # no value at 0: maybe insignificant whitespace first (RFC 8259 §2)
+            value, end = _SCAN(text, len(text) - len(text.lstrip(_JSON_WS)))
+    except (StopIteration, RecursionError) as exc:
+        raise ValueError("not a JSON text") from exc
+    if end != len(text) and text[end:].strip(_JSON_WS):
+        raise ValueError("data after the JSON value")
+    # Nesting deeper than ``max_depth`` needs more than ``2 * max_depth`` brackets.
+    if (
+        len(text) > 2 * max_depth + 1
+        and text.count("{") + text.count("[") > max_depth
+        and json_depth(value) > max_depth
+    ):
+        raise ValueError("nested too deeply")
+    # ``"\\" in text`` is a memchr, much faster than searching for the 3-character escapes.
+    if "\\" in text and ("\\ud" in text or "\\uD" in text) and not _is_utf8_text(value):
+        raise ValueError("lone surrogate")
+    return value
 
 
 def loads_json(
     data: bytes, error: type[VerificationError], *, max_depth: int = MAX_JSON_DEPTH
 ) -> Any:
-    """Parse strict JSON from UTF-8 bytes or raise ``error``.
-
-    The depth walk and the lone-surrogate check run only when a cheap scan of the text says
-    they could fail, because this parser sits on the verifier's hot path.
-    """
+    """Parse strict JSON from UTF-8 bytes or raise ``error``."""
     try:
-        text = data.decode("utf-8")
-        start = len(text) - len(text.lstrip(_JSON_WS)) if text[:1] in _JSON_WS_SET else 0
-        value, end = _SCAN(text, start)
-    except (UnicodeDecodeError, ValueError, RecursionError, StopIteration) as exc:
+        return parse_json(data, max_depth)
+    except ValueError as exc:
         raise error() from exc
-    if end != len(text) and text[end:].strip(_JSON_WS):
-        raise error()
-    if text.count("{") + text.count("[") > max_depth and json_depth(value) > max_depth:
-        raise error()
-    if ("\\ud" in text or "\\uD" in text) and not _is_utf8_text(value):
-        raise error()
-    return value
 
 
 def loads_object(

@@ -32,6 +32,7 @@ PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 _P256_COORD = 32
+_SECP256R1 = ec.SECP256R1()  # curve objects are immutable; one instance serves every import
 _ED25519_LEN = 32
 # Field prime and curve constant of edwards25519 (RFC 8032 §5.1).
 _P = 2**255 - 19
@@ -144,7 +145,7 @@ def load_public_jwk(jwk: Any, error: type[VerificationError]) -> PublicKey:
             raise error()
         try:
             return ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+                int.from_bytes(x, "big"), int.from_bytes(y, "big"), _SECP256R1
             ).public_key()
         except ValueError as exc:
             raise error() from exc

@@ -25,14 +25,19 @@ from wire.errors import DisclosureMismatch, Malformed, UnsupportedAlg
 __all__ = [
     "SD_ALG",
     "SdJwtParts",
+    "check_sd_alg",
     "conceal",
     "join_presentation",
     "process_payload",
     "split_presentation",
+    "unpack_claims",
 ]
 
 SD_ALG = "sha-256"
 _DIGEST_KEY = "..."
+_NO_DIGESTS: list[Any] = []  # read only: the default of an object without ``_sd``
+_STRUCTURAL_KEYS = frozenset({"_sd", "_sd_alg", _DIGEST_KEY})
+_CONTAINERS = (dict, list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,90 +152,131 @@ def process_payload(
 ) -> tuple[dict[str, Any], dict[str, Disclosure]]:
     """Reconstruct the claims from a *signature-verified* payload (RFC 9901 §7.1 steps 3-5).
 
-    ``disclosures`` are encoded strings or already parsed :class:`Disclosure` objects (the
-    verifier parses them once, during its parsing step). Returns the processed claims (without
-    ``_sd``/``_sd_alg``) and the disclosures by digest. Every disclosure must be well-formed
-    (``invalid_disclosure``), and every disclosure's digest must occur exactly once in the
-    payload or in another disclosure, with the right shape for its place, never clashing with a
-    visible claim (``disclosure_mismatch``).
+    ``disclosures`` are encoded strings or already parsed :class:`Disclosure` objects. Returns
+    the processed claims (without ``_sd``/``_sd_alg``) and the disclosures by digest. Every
+    disclosure must be well-formed (``invalid_disclosure``), and every disclosure's digest must
+    occur exactly once in the payload or in another disclosure, with the right shape for its
+    place, never clashing with a visible claim (``disclosure_mismatch``).
     """
-    sd_alg = payload.get("_sd_alg", SD_ALG)
-    if sd_alg != SD_ALG:
-        raise UnsupportedAlg()
+    check_sd_alg(payload)
     by_digest: dict[str, Disclosure] = {}
     for item in disclosures:
         disclosure = item if isinstance(item, Disclosure) else parse_disclosure(item)
         if disclosure.digest in by_digest:
             raise DisclosureMismatch()
         by_digest[disclosure.digest] = disclosure
-    state = _Unpacker(by_digest)
-    claims = state.unpack_object(payload, top=True, depth=1)
-    if state.used != set(by_digest):
-        raise DisclosureMismatch()
+    claims = unpack_claims(payload, {d: (x.name, x.value) for d, x in by_digest.items()})
     return claims, by_digest
 
 
+def check_sd_alg(payload: Mapping[str, Any]) -> None:
+    """``_sd_alg`` must be ``sha-256`` or absent (RFC 9901 §4.1.1), else ``unsupported_alg``."""
+    if payload.get("_sd_alg", SD_ALG) != SD_ALG:
+        raise UnsupportedAlg()
+
+
+def unpack_claims(
+    payload: Mapping[str, Any], disclosed: Mapping[str, tuple[str | None, Any]]
+) -> dict[str, Any]:
+    """Replace digests in ``payload`` by the disclosed claims (RFC 9901 §7.1 steps 3-5).
+
+    ``disclosed`` maps each disclosure's digest to its ``(name, value)`` (``name`` None for an
+    array element); the caller (:func:`process_payload`, or the verifier, which never builds
+    :class:`Disclosure` objects) has checked ``_sd_alg`` and that no disclosure is given twice.
+    Every digest must occur exactly once, and every disclosure must be used.
+    """
+    state = _Unpacker(disclosed)
+    claims = state.unpack_object(payload, MAX_JSON_DEPTH - 1, top=True)
+    if state.used != len(disclosed):
+        raise DisclosureMismatch()
+    return claims
+
+
 class _Unpacker:
-    """Walks the payload replacing digests by disclosed values; tracks digests seen."""
+    """Walks the payload replacing digests by disclosed values; tracks digests seen.
 
-    def __init__(self, by_digest: Mapping[str, Disclosure]) -> None:
-        self.by_digest = by_digest
+    ``room`` is how many more container levels may be entered below the current one (the
+    payload object is level 1 of at most :data:`~wire.encoding.MAX_JSON_DEPTH`). Scalars are
+    copied inline rather than through a call: the walk visits every value of every credential.
+    A disclosure is used at most once because its digest may be seen only once, so counting
+    uses is the same as collecting them.
+    """
+
+    __slots__ = ("disclosed", "seen", "used")
+
+    def __init__(self, disclosed: Mapping[str, tuple[str | None, Any]]) -> None:
+        self.disclosed = disclosed
         self.seen: set[str] = set()
-        self.used: set[str] = set()
+        self.used = 0
 
-    def _claim(self, digest: Any) -> Disclosure | None:
+    def _claim(self, digest: Any) -> tuple[str | None, Any] | None:
         if not isinstance(digest, str):
             raise Malformed()
         if digest in self.seen:
             raise DisclosureMismatch()
         self.seen.add(digest)
-        disclosure = self.by_digest.get(digest)
-        if disclosure is not None:
-            self.used.add(digest)
-        return disclosure
+        found = self.disclosed.get(digest)
+        if found is not None:
+            self.used += 1
+        return found
 
-    def unpack(self, value: Any, depth: int) -> Any:
-        """Unpack ``value`` found at nesting ``depth`` (the payload object is depth 1)."""
-        if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
-            raise Malformed()
+    def unpack(self, value: Any, room: int) -> Any:
+        """Unpack ``value``; a container needs ``room`` for one more level."""
         if isinstance(value, dict):
-            return self.unpack_object(value, top=False, depth=depth)
+            if room <= 0:
+                raise Malformed()
+            return self.unpack_object(value, room - 1)
         if isinstance(value, list):
-            return self.unpack_array(value, depth)
+            if room <= 0:
+                raise Malformed()
+            return self.unpack_array(value, room - 1)
         return value
 
-    def unpack_object(self, obj: Mapping[str, Any], *, top: bool, depth: int) -> dict[str, Any]:
+    def unpack_object(
+        self, obj: Mapping[str, Any], room: int, *, top: bool = False
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        unpack = self.unpack
         for key, item in obj.items():
-            if key == "_sd" or (top and key == "_sd_alg"):
-                continue
-            if key == _DIGEST_KEY:
-                raise Malformed()
-            result[key] = self.unpack(item, depth + 1)
-        digests = obj.get("_sd", [])
+            if key in _STRUCTURAL_KEYS:
+                if key == _DIGEST_KEY:
+                    raise Malformed()
+                if key == "_sd" or top:
+                    continue  # ``_sd_alg`` is structural only at the top level
+            result[key] = unpack(item, room) if isinstance(item, _CONTAINERS) else item
+        digests = obj.get("_sd", _NO_DIGESTS)
         if not isinstance(digests, list):
             raise Malformed()
-        for digest in digests:
-            disclosure = self._claim(digest)
-            if disclosure is None:
-                continue
-            if disclosure.name is None or disclosure.name in result:
+        seen, disclosed = self.seen, self.disclosed
+        for digest in digests:  # :meth:`_claim`, inlined: every payload lists a dozen digests
+            if not isinstance(digest, str):
+                raise Malformed()
+            if digest in seen:
                 raise DisclosureMismatch()
-            result[disclosure.name] = self.unpack(disclosure.value, depth + 1)
+            seen.add(digest)
+            found = disclosed.get(digest)
+            if found is None:
+                continue
+            self.used += 1
+            name, value = found
+            if name is None or name in result:
+                raise DisclosureMismatch()
+            result[name] = unpack(value, room) if isinstance(value, _CONTAINERS) else value
         return result
 
-    def unpack_array(self, items: list[Any], depth: int) -> list[Any]:
+    def unpack_array(self, items: list[Any], room: int) -> list[Any]:
         result: list[Any] = []
         for item in items:
             if isinstance(item, dict) and _DIGEST_KEY in item:
                 if len(item) != 1:
                     raise Malformed()
-                disclosure = self._claim(item[_DIGEST_KEY])
-                if disclosure is None:
+                found = self._claim(item[_DIGEST_KEY])
+                if found is None:
                     continue
-                if disclosure.name is not None:
+                name, value = found
+                if name is not None:
                     raise DisclosureMismatch()
-                result.append(self.unpack(disclosure.value, depth + 1))
+                result.append(self.unpack(value, room))
             else:
-                result.append(self.unpack(item, depth + 1))
+                result.append(self.unpack(item, room))
         return result

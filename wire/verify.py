@@ -15,17 +15,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from wire.credential import CREDENTIAL_TYP, VCT
-from wire.disclosures import Disclosure, parse_disclosure
+from wire.disclosures import disclosed_claim
+from wire.encoding import B64U_TO_STRICT, b64u_decode_translated, digest_b64u, parse_json
 from wire.errors import (
     BadSignature,
     ConfigurationError,
+    DisclosureMismatch,
     Expired,
     HolderBindingInvalid,
     HolderBindingMissing,
     InsufficientDisclosure,
+    InvalidDisclosure,
     Malformed,
     NotYetValid,
     PayloadTooLarge,
@@ -42,10 +45,10 @@ from wire.errors import (
     WrongType,
 )
 from wire.jwk import PublicKey, load_public_jwk, thumbprint
-from wire.jws import ALGORITHMS, CompactJWS, parse_compact, verify_signature
-from wire.presentation import KB_TYP, QR_AUDIENCE, sd_hash
+from wire.jws import ALGORITHMS, verify_raw
+from wire.presentation import KB_TYP, QR_AUDIENCE
 from wire.profiles import Profile, filter_claims, has_claims
-from wire.sdjwt import SdJwtParts, process_payload, split_presentation
+from wire.sdjwt import check_sd_alg, unpack_claims
 
 __all__ = [
     "IssuerDirectory",
@@ -61,6 +64,8 @@ __all__ = [
 ]
 
 STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
+#: A copy of an empty SHA-256 context is cheaper than a new one (see ``wire.encoding``).
+_new_sha256 = hashlib.sha256().copy
 
 
 class IssuerTrust(Protocol):
@@ -168,51 +173,120 @@ class VerificationResult:
         }
 
 
-def _int_claim(payload: Mapping[str, Any], name: str, error: type[VerificationError]) -> int:
-    value = payload.get(name)
-    if type(value) is not int:  # bool is an int subclass and is not a time
-        raise error()
-    return value
+class _Jws(NamedTuple):
+    """The parts of a compact JWS the checks need (a tuple: built twice per verification)."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    parts: SdJwtParts
-    jws: CompactJWS
-    disclosures: tuple[Disclosure, ...]
-    kb: CompactJWS | None
+class _Parsed(NamedTuple):
+    """Everything the parsing step produced; later steps only read it."""
+
+    jws: _Jws
+    #: digest → (name, value) of each disclosure, and how many disclosures there were (a
+    #: shorter mapping means the same disclosure was presented twice).
+    disclosed: dict[str, tuple[str | None, Any]]
+    disclosure_count: int
+    kb: _Jws | None
+    #: The presentation up to and including the last ``~``: the input of ``sd_hash``.
+    sd_hash_input: bytes
     iss: str
     iat: int
     exp: int
     nbf: int | None
 
 
+def _parse_jws(token: bytes, original: bytes) -> _Jws:
+    """Decode a compact JWS; ``token`` is ``original`` passed through ``B64U_TO_STRICT``.
+
+    Any defect raises ``ValueError``; the caller turns it into its part's reason code. The dots
+    are found with ``bytes.find`` (a memchr) rather than ``split``, which walks every byte.
+    """
+    first = token.find(b".")
+    second = token.find(b".", first + 1)
+    if first <= 0 or second <= first + 1 or second == len(token) - 1:
+        raise ValueError("not a compact JWS")  # fewer than 3 segments, or an empty one
+    if token.find(b".", second + 1) >= 0:
+        raise ValueError("not a compact JWS")  # more than 3 segments
+    header = parse_json(b64u_decode_translated(token[:first]))
+    payload = parse_json(b64u_decode_translated(token[first + 1 : second]))
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise ValueError("JOSE header and payload must be objects")
+    signature = b64u_decode_translated(token[second + 1 :])
+    return _Jws(header, payload, original[:second], signature)
+
+
 def _parse(text: str, policy: VerifyPolicy) -> _Parsed:
-    if text.endswith("\r\n"):
-        text = text[:-2]
-    elif text.endswith("\n"):
-        text = text[:-1]
-    # surrogatepass: a str with lone surrogates must reach the size and ASCII checks, not crash.
-    if len(text.encode("utf-8", "surrogatepass")) > policy.max_presentation:
-        raise PayloadTooLarge()
-    if text.count("~") > policy.max_disclosures + 1:
-        raise PayloadTooLarge()
+    """Size, then strict parsing of every part (DESIGN §6; decisions.md "parsing comes first").
+
+    An ASCII presentation is encoded once, translated to the strict base64 alphabet once and
+    split once; ``~`` and ``.`` are untouched by the translation, so the original bytes of a
+    part (hashed for digests, ``sd_hash`` and signatures) are found at the same offsets.
+    """
+    if text.endswith("\n"):
+        text = text[:-2] if text.endswith("\r\n") else text[:-1]
     if not text.isascii():
+        # surrogatepass: a str with lone surrogates must reach the size checks, not crash.
+        if (
+            len(text.encode("utf-8", "surrogatepass")) > policy.max_presentation
+            or text.count("~") > policy.max_disclosures + 1
+        ):
+            raise PayloadTooLarge()
         raise Malformed()
-    parts = split_presentation(text)
-    jws = parse_compact(parts.issuer_jwt, Malformed)
-    disclosures = tuple(parse_disclosure(encoded) for encoded in parts.disclosures)
-    kb = parse_compact(parts.kb_jwt, HolderBindingInvalid) if parts.kb_jwt else None
+    if len(text) > policy.max_presentation:
+        raise PayloadTooLarge()
+    data = text.encode("ascii")
+    pieces = data.translate(B64U_TO_STRICT).split(b"~")
+    last = len(pieces) - 1  # index of the KB-JWT slot
+    if last > policy.max_disclosures + 1:
+        raise PayloadTooLarge()
+    if last < 1 or not pieces[0] or not all(pieces[1:last]):
+        raise Malformed()  # a bare JWT is not an SD-JWT (RFC 9901 §4); no empty disclosures
+    position = len(pieces[0]) + 1  # of the current part in ``data``
+    try:
+        jws = _parse_jws(pieces[0], data[: position - 1])
+    except ValueError as exc:
+        raise Malformed() from exc
+    disclosed: dict[str, tuple[str | None, Any]] = {}
+    try:
+        for index in range(1, last):
+            encoded = pieces[index]
+            end = position + len(encoded)
+            array = parse_json(b64u_decode_translated(encoded))
+            disclosed[digest_b64u(data[position:end])] = disclosed_claim(array)
+            position = end + 1
+    except ValueError as exc:
+        raise InvalidDisclosure() from exc
+    kb = None
+    if pieces[last]:
+        try:
+            kb = _parse_jws(pieces[last], data[position:])
+        except ValueError as exc:
+            raise HolderBindingInvalid() from exc
     payload = jws.payload
-    iss = payload.get("iss")
-    if not isinstance(iss, str):
+    iss, iat, exp, nbf = payload.get("iss"), payload.get("iat"), payload.get("exp"), None
+    # Times are integers; bool is an int subclass and is not a time (decisions.md).
+    if not isinstance(iss, str) or type(iat) is not int or type(exp) is not int:
         raise Malformed()
-    iat, exp = _int_claim(payload, "iat", Malformed), _int_claim(payload, "exp", Malformed)
-    nbf = _int_claim(payload, "nbf", Malformed) if "nbf" in payload else None
-    for name, kind in (("vct", str), ("_sd_alg", str), ("cnf", dict), ("_sd", list)):
+    if "nbf" in payload:
+        nbf = payload["nbf"]
+        if type(nbf) is not int:
+            raise Malformed()
+    for name, kind in _CLAIM_TYPES:
         if name in payload and not isinstance(payload[name], kind):
             raise Malformed()
-    return _Parsed(parts, jws, disclosures, kb, iss, iat, exp, nbf)
+    return _Parsed(jws, disclosed, last - 1, kb, data[:position], iss, iat, exp, nbf)
+
+
+_CLAIM_TYPES: tuple[tuple[str, type], ...] = (
+    ("vct", str),
+    ("_sd_alg", str),
+    ("cnf", dict),
+    ("_sd", list),
+)
 
 
 def _check_issuer_signature(
@@ -233,9 +307,17 @@ def _check_issuer_signature(
     key = issuer.key(kid) if isinstance(kid, str) else None
     if key is None:
         raise UnknownKey()
-    if not verify_signature(parsed.jws, key, alg):
+    if not verify_raw(parsed.jws.signature, parsed.jws.signing_input, key, alg):
         raise BadSignature()
     return issuer
+
+
+def _check_disclosures(parsed: _Parsed) -> dict[str, Any]:
+    """``_sd_alg``, then every disclosure used exactly once; returns the processed claims."""
+    check_sd_alg(parsed.jws.payload)
+    if len(parsed.disclosed) != parsed.disclosure_count:
+        raise DisclosureMismatch()  # the same disclosure twice
+    return unpack_claims(parsed.jws.payload, parsed.disclosed)
 
 
 def _check_times(parsed: _Parsed, now: int, policy: VerifyPolicy) -> None:
@@ -252,8 +334,9 @@ def _check_times(parsed: _Parsed, now: int, policy: VerifyPolicy) -> None:
 def _replay_key(jwk: Mapping[str, Any], nonce: str) -> str:
     """Digest of (holder key, nonce): the key's defining members identify it as uniquely as
     its thumbprint does, without serialising JSON on every verification."""
-    material = f"{jwk['kty']}\x00{jwk['x']}\x00{jwk.get('y', '')}\x00{nonce}"
-    return hashlib.sha256(material.encode()).hexdigest()
+    hasher = _new_sha256()
+    hasher.update(f"{jwk['kty']}\x00{jwk['x']}\x00{jwk.get('y', '')}\x00{nonce}".encode())
+    return hasher.hexdigest()
 
 
 def _check_holder_binding(
@@ -279,21 +362,22 @@ def _check_holder_binding(
         raise HolderBindingMissing()
     jwk = cnf.get("jwk")
     holder_key = load_public_jwk(jwk, HolderBindingInvalid)
-    alg = kb.header.get("alg")
-    if kb.header.get("typ") != KB_TYP or "crit" in kb.header:
+    header, claims, signing_input, signature = kb
+    alg = header.get("alg")
+    if header.get("typ") != KB_TYP or "crit" in header:
         raise HolderBindingInvalid()
     if not isinstance(alg, str) or alg not in policy.algorithms:
         raise HolderBindingInvalid()
-    if not verify_signature(kb, holder_key, alg):
+    if not verify_raw(signature, signing_input, holder_key, alg):
         raise HolderBindingInvalid()
-    claims = kb.payload
-    iat = _int_claim(claims, "iat", HolderBindingInvalid)
-    kb_nonce, aud = claims.get("nonce"), claims.get("aud")
+    iat, kb_nonce, aud = claims.get("iat"), claims.get("nonce"), claims.get("aud")
+    if type(iat) is not int:  # bool is an int subclass and is not a time
+        raise HolderBindingInvalid()
     if not isinstance(kb_nonce, str) or not kb_nonce or len(kb_nonce) > policy.max_nonce:
         raise HolderBindingInvalid()
     if not isinstance(aud, str):
         raise HolderBindingInvalid()
-    if claims.get("sd_hash") != sd_hash(parsed.parts.without_kb):
+    if claims.get("sd_hash") != digest_b64u(parsed.sd_hash_input):
         raise HolderBindingInvalid()
     # DESIGN §6 orders "invalid" before "audience": a nonce the verifier did not issue is invalid.
     if nonce is not None and kb_nonce != nonce:
@@ -302,11 +386,10 @@ def _check_holder_binding(
         raise WrongAudience()
     if iat < now - policy.kb_window or iat > now + policy.leeway:
         raise StalePresentation()
-    holder = jwk
     key = _replay_key(jwk, kb_nonce)
     if nonce_cache is not None and nonce_cache.seen(key, now=now):
         raise Replayed()
-    return holder, key
+    return jwk, key
 
 
 def _check_status(
@@ -362,7 +445,7 @@ def verify_presentation(
         raise ConfigurationError("a verifier-bound profile needs the expected audience and nonce")
     parsed = _parse(text, policy)
     issuer = _check_issuer_signature(parsed, directory, policy)
-    all_claims, _ = process_payload(parsed.jws.payload, parsed.disclosures)
+    all_claims = _check_disclosures(parsed)
     _check_times(parsed, now, policy)
     holder, replay_key = _check_holder_binding(
         parsed,
@@ -386,13 +469,13 @@ def verify_presentation(
     ):
         raise Replayed()
     return VerifiedPresentation(
-        issuer=parsed.iss,
-        profile=profile.name,
-        claims=filter_claims(user_claims, profile),
-        all_claims=user_claims,
-        status=status,
-        holder_jwk=holder,
-        expires_at=parsed.exp,
+        parsed.iss,  # issuer
+        profile.name,  # profile
+        filter_claims(user_claims, profile),  # claims
+        user_claims,  # all_claims
+        status,
+        holder,  # holder_jwk
+        parsed.exp,  # expires_at
     )
 
 
