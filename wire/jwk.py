@@ -32,6 +32,8 @@ PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 _P256_COORD = 32
+#: Field prime of P-256 (SEC 2 §2.4.2): coordinates are canonical only below it.
+_P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
 _SECP256R1 = ec.SECP256R1()  # curve objects are immutable; one instance serves every import
 _ED25519_LEN = 32
 # Field prime and curve constant of edwards25519 (RFC 8032 §5.1).
@@ -143,10 +145,11 @@ def load_public_jwk(jwk: Any, error: type[VerificationError]) -> PublicKey:
         x, y = b64u_decode(x_b64, error), b64u_decode(y_b64, error)
         if len(x) != _P256_COORD or len(y) != _P256_COORD:
             raise error()
+        x_int, y_int = int.from_bytes(x, "big"), int.from_bytes(y, "big")
+        if x_int >= _P256_P or y_int >= _P256_P:
+            raise error()  # a non-canonical coordinate would give one key two encodings
         try:
-            return ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), _SECP256R1
-            ).public_key()
+            return ec.EllipticCurvePublicNumbers(x_int, y_int, _SECP256R1).public_key()
         except ValueError as exc:
             raise error() from exc
     if kty == "OKP" and crv == "Ed25519" and "y" not in jwk:

@@ -172,3 +172,30 @@ def test_honest_ed25519_keys_are_not_weak(seed: bytes) -> None:
 def test_base_point_is_not_weak() -> None:
     base = bytes.fromhex("5866666666666666666666666666666666666666666666666666666666666666")
     assert not ed25519_is_weak(base)
+
+
+def test_non_canonical_p256_coordinate_is_refused() -> None:
+    """x + p names the same point to OpenSSL; accepting it would give one key two encodings.
+
+    A point with a tiny x exists (P-256 has cofactor 1, so every curve point is a valid key):
+    find the smallest x whose right-hand side is a square, take its root (p = 3 mod 4).
+    """
+    from wire.encoding import b64u_encode as _enc
+    from wire.errors import HolderBindingInvalid as _Invalid
+    from wire.jwk import load_public_jwk as _load
+
+    p = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    b = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+    x = 0
+    while True:
+        rhs = (x**3 - 3 * x + b) % p
+        y = pow(rhs, (p + 1) // 4, p)
+        if y * y % p == rhs:
+            break
+        x += 1
+    good = {"kty": "EC", "crv": "P-256", "x": _enc(x.to_bytes(32, "big")),
+            "y": _enc(y.to_bytes(32, "big"))}  # fmt: skip
+    _load(good, _Invalid)  # the canonical encoding is a valid key
+    bad = dict(good, x=_enc((x + p).to_bytes(32, "big")))
+    with pytest.raises(_Invalid):
+        _load(bad, _Invalid)
