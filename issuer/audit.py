@@ -13,7 +13,9 @@ lives in the transition row the event references.
 
 Appends are serialised on the chain-head row: ``SELECT ... FOR UPDATE`` on PostgreSQL, and on
 SQLite the ``BEGIN IMMEDIATE`` of :mod:`issuer.db` admits one writer at a time, so concurrent
-appenders queue rather than fork the chain.
+appenders queue rather than fork the chain. A transaction that records several changes appends
+their events together (:func:`append_events`): one lock of the head, the events chained in
+memory, one multi-row insert, one head update — the same chain as appending them one by one.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
+from issuer.db import core_connection
 from issuer.models.audit import AUDIT_HEAD_ID, GENESIS_HASH, AuditEvent, AuditHead
 from wire.errors import InvalidInput, ServiceUnavailable
 
@@ -36,7 +39,9 @@ __all__ = [
     "GENESIS_HASH",
     "ChainEvent",
     "ChainReport",
+    "NewEvent",
     "append_event",
+    "append_events",
     "canonical_time",
     "event_hash",
     "verify_chain",
@@ -184,6 +189,74 @@ _MOVE_HEAD: Final = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append: who did what, to which ids. Its time is the transaction's ``now``."""
+
+    actor: str
+    action: str
+    refs: Mapping[str, str]
+
+
+def _checked(event: NewEvent) -> dict[str, str]:
+    """The event's references, refused unless they look like ids (no personal data)."""
+    if not _ACTION.match(event.action):
+        raise InvalidInput("audit action must look like entity.verb", field="action")
+    if not event.actor or len(event.actor) > _MAX_ACTOR:
+        raise InvalidInput("audit actor is invalid", field="actor")
+    clean: dict[str, str] = {}
+    for key, value in event.refs.items():
+        if not _REF_KEY.match(key) or not isinstance(value, str) or len(value) > _MAX_REF_VALUE:
+            raise InvalidInput("audit references must be short ids", field="refs")
+        clean[key] = value
+    return clean
+
+
+def _append(session: Session, events: Sequence[NewEvent], now: datetime) -> list[dict[str, Any]]:
+    checked = [(event, _checked(event)) for event in events]
+    if not checked:
+        return []
+    conn = core_connection(session)
+    head = conn.execute(_LOCK_HEAD).one_or_none()
+    if head is None:
+        raise ServiceUnavailable("audit chain head is missing; run `permit db upgrade`")
+    seq, prev_hash = int(head[0]), str(head[1])
+    at = now.astimezone(UTC)
+    rows: list[dict[str, Any]] = []
+    for event, refs in checked:
+        seq += 1
+        digest = event_hash(
+            seq=seq, at=at, actor=event.actor, action=event.action, refs=refs, prev_hash=prev_hash
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": event.actor,
+                "action": event.action,
+                "refs": refs,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    conn.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return rows
+
+
+def append_events(
+    *, session: Session, events: Sequence[NewEvent], now: datetime
+) -> list[tuple[int, str]]:
+    """Append ``events`` in order, in the caller's transaction, after the current chain head.
+
+    One lock of the head, one (multi-row) insert and one head update however many events: a
+    transaction recording several state changes chains them in memory. Every event is checked
+    before anything is written. Returns each event's ``(seq, hash)``.
+    """
+    return [(row["seq"], row["hash"]) for row in _append(session, events, now)]
+
+
 def append_event(
     *,
     session: Session,
@@ -197,39 +270,8 @@ def append_event(
     ``refs`` maps short names to ids (``{"application": "<uuid>"}``); anything that does not
     look like a reference is refused, which keeps personal data out of the log by construction.
     """
-    if not _ACTION.match(action):
-        raise InvalidInput("audit action must look like entity.verb", field="action")
-    if not actor or len(actor) > _MAX_ACTOR:
-        raise InvalidInput("audit actor is invalid", field="actor")
-    clean: dict[str, str] = {}
-    for key, value in refs.items():
-        if not _REF_KEY.match(key) or not isinstance(value, str) or len(value) > _MAX_REF_VALUE:
-            raise InvalidInput("audit references must be short ids", field="refs")
-        clean[key] = value
-    head = session.execute(_LOCK_HEAD).one_or_none()
-    if head is None:
-        raise ServiceUnavailable("audit chain head is missing; run `permit db upgrade`")
-    head_seq, prev_hash = int(head[0]), str(head[1])
-    at = now.astimezone(UTC)
-    seq = head_seq + 1
-    digest = event_hash(seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=prev_hash)
-    event = AuditEvent(
-        seq=seq, at=at, actor=actor, action=action, refs=clean, prev_hash=prev_hash, hash=digest
-    )
-    session.execute(
-        _INSERT_EVENT,
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "refs": clean,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        },
-    )
-    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
-    return event
+    [row] = _append(session, [NewEvent(actor, action, refs)], now)
+    return AuditEvent(**row)
 
 
 def verify_stored_chain(session: Session, *, batch_size: int = 1000) -> ChainReport:

@@ -30,6 +30,7 @@ from issuer.settings import IssuerSettings
 
 __all__ = [
     "TZDateTime",
+    "core_connection",
     "create_engine_for",
     "ensure_sqlite_directory",
     "session_scope",
@@ -115,6 +116,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def core_connection(session: Session) -> Connection:
+    """The session's connection, for prebuilt Core statements on hot paths.
+
+    Executing on the connection skips the ORM's per-statement machinery (about a third of the
+    cost of a simple statement on SQLite). Pending ORM changes are flushed first, so the
+    statements see them exactly as ``session.execute`` would.
+    """
+    session.flush()
+    return session.connection()
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,17 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from issuer.api import applications, auth, batches, eligibility, offers, oid4vci, permits, status
+from issuer.api import (
+    applications,
+    auth,
+    batches,
+    eligibility,
+    offers,
+    oid4vci,
+    paper,
+    permits,
+    status,
+)
 from issuer.api.deps import Clock
 from issuer.api.errors import install_error_handlers
 from issuer.db import create_engine_for, utcnow
@@ -88,6 +98,7 @@ def create_app(
     app.include_router(batches.router)
     app.include_router(offers.router)
     app.include_router(oid4vci.build_router(settings))
+    app.include_router(paper.build_router(settings))
     app.include_router(status.router)
     app.include_router(permits.router)
     return app

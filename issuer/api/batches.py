@@ -1,10 +1,14 @@
-"""Employer batches over HTTP: upload (202), progress, listing (issue 3 §7).
+"""Employer batches over HTTP: upload (202), progress, listing (issue 3 §7), officer approval.
 
 Employers authenticate with ``Authorization: Bearer <employer API key>``. The key is checked
 in a short transaction of its own, before the body is read: on SQLite every transaction holds
 the write lock, and a 10 MB upload from a slow client must not hold it (nor be read at all for
 a caller without a key). The body is read in chunks and refused with 413 as soon as it passes
 ``batch_max_bytes``.
+
+Officers (clerk, supervisor of the batch's jurisdiction) approve a finished batch with
+``POST /v1/batches/{id}/approve``: its pending applications are approved and their permits
+issued in bulk, a chunk per request (:mod:`issuer.services.bulk`).
 """
 
 from __future__ import annotations
@@ -15,19 +19,31 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, HTTPException, Query, Request
 from fastapi import Response as FastAPIResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
-from issuer.api.deps import NowDep, SessionDep
+from issuer.api.deps import NowDep, PrincipalDep, SessionDep
+from issuer.api.offers import OfferPublic
+from issuer.api.publishing import RingDep
 from issuer.batchfile import UploadFormat, format_for_media_type
 from issuer.db import session_scope
 from issuer.models.batches import BatchAccepted, BatchPublic, BatchStatus
 from issuer.services import batches as service
+from issuer.services.bulk import MAX_CHUNK, approve_batch
 from issuer.services.employers import EmployerPrincipal, authenticate_employer
+from issuer.services.transitions import MAX_REASON
 from issuer.settings import SettingsDep
 from issuer.worker import BatchWorker
 from wire.errors import PayloadTooLarge
 
-__all__ = ["EmployerDep", "get_employer", "router"]
+__all__ = [
+    "BatchApprovalPublic",
+    "BatchApprovalRequest",
+    "BulkPermitPublic",
+    "EmployerDep",
+    "get_employer",
+    "router",
+]
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -138,3 +154,76 @@ def list_batches(
 def get_batch(batch_id: uuid.UUID, employer: EmployerDep, session: SessionDep) -> BatchStatus:
     """``state``, ``total``, ``done``, ``failed``, row ``errors``; ``applications`` once done."""
     return service.batch_status(session=session, employer=employer, batch_id=batch_id)
+
+
+class BatchApprovalRequest(BaseModel):
+    """The officer's reason (recorded on every approval) and how many to issue this time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    limit: int = Field(default=100, ge=1, le=MAX_CHUNK)
+
+
+class BulkPermitPublic(BaseModel):
+    """One issued permit: its number, its paper credential (to print) and the wallet offer."""
+
+    row: int | None
+    application_id: uuid.UUID
+    permit_id: uuid.UUID
+    permit_no: str
+    paper_credential: str
+    offer: OfferPublic
+
+
+class BatchApprovalPublic(BaseModel):
+    """The permits issued by this request; call again while ``remaining`` is not zero."""
+
+    batch_id: uuid.UUID
+    issued: list[BulkPermitPublic]
+    remaining: int
+
+
+@router.post("/{batch_id}/approve", response_model=BatchApprovalPublic)
+def approve(
+    batch_id: uuid.UUID,
+    body: BatchApprovalRequest,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    ring: RingDep,
+    now: NowDep,
+    response: FastAPIResponse,
+) -> BatchApprovalPublic:
+    """Approve a finished batch and issue its permits in bulk (clerk, supervisor).
+
+    Each request approves up to ``limit`` pending applications (decisions that grant a permit,
+    in row order) in one transaction — all or nothing — and answers their permits with paper
+    credentials and offers; ``no-store``, since the answer holds credentials.
+    """
+    result = approve_batch(
+        session=session,
+        principal=principal,
+        settings=settings,
+        ring=ring,
+        batch_id=batch_id,
+        reason=body.reason,
+        limit=body.limit,
+        now=now,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return BatchApprovalPublic(
+        batch_id=result.batch_id,
+        issued=[
+            BulkPermitPublic(
+                row=item.batch_row,
+                application_id=item.application_id,
+                permit_id=item.permit_id,
+                permit_no=item.permit_no,
+                paper_credential=item.paper_credential,
+                offer=OfferPublic.of(item.offer),
+            )
+            for item in result.issued
+        ],
+        remaining=result.remaining,
+    )

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from issuer.api.deps import NowDep, SessionDep
 from issuer.api.errors import oauth_error_response
+from issuer.api.paper import PAPER_ENDPOINT_MEMBER, paper_endpoint_url
 from issuer.api.publishing import RingDep
 from issuer.services import oid4vci as service
 from issuer.settings import IssuerSettings, SettingsDep
@@ -115,7 +116,7 @@ def build_router(settings: IssuerSettings) -> APIRouter:
     def credential_issuer_metadata(settings: SettingsDep, ring: RingDep) -> dict[str, Any]:
         """Credential Issuer Metadata (§12.2.4)."""
         algs = sorted({entry.alg for entry in ring.entries})
-        return issuer_metadata(
+        document = issuer_metadata(
             credential_issuer=settings.issuer_url,
             credential_endpoint=urls["credential"],
             nonce_endpoint=urls["nonce"],
@@ -123,6 +124,9 @@ def build_router(settings: IssuerSettings) -> APIRouter:
             credential_signing_algs=algs,
             display=[{"name": settings.issuer_display_name, "locale": "zh-CN"}],
         )
+        # The paper-permit extension of docs/wallet.md; other wallets ignore the member.
+        document[PAPER_ENDPOINT_MEMBER] = paper_endpoint_url(settings)
+        return document
 
     @router.get(_path(well_known_url(issuer, AS_METADATA_SUFFIX)))
     def oauth_authorization_server(settings: SettingsDep) -> dict[str, Any]:

@@ -41,6 +41,7 @@ __all__ = [
     "evaluate_eligibility",
     "get_application",
     "list_applications",
+    "lock_for_decision",
     "reject_application",
     "submit_application",
 ]
@@ -197,15 +198,15 @@ def get_application(
     return application
 
 
-def _decide(
+def lock_for_decision(
     *,
     session: Session,
     principal: Principal,
     application_id: uuid.UUID,
     action: ApplicationAction,
-    reason: str,
-    now: datetime,
 ) -> Application:
+    """The application, locked, for a clerk's or supervisor's decision (checks permission,
+    jurisdiction, and that an approval would grant a permit)."""
     require_permission(principal, Permission.DECIDE_APPLICATIONS)
     application = get_application(
         session=session, principal=principal, application_id=application_id, lock=True
@@ -216,6 +217,21 @@ def _decide(
         and permit_class_for_outcome(application.outcome) is None
     ):
         raise Conflict("the eligibility outcome grants no permit; reject with a reason instead")
+    return application
+
+
+def _decide(
+    *,
+    session: Session,
+    principal: Principal,
+    application_id: uuid.UUID,
+    action: ApplicationAction,
+    reason: str,
+    now: datetime,
+) -> Application:
+    application = lock_for_decision(
+        session=session, principal=principal, application_id=application_id, action=action
+    )
     move(
         session=session,
         lifecycle=APPLICATION_LIFECYCLE,

@@ -17,23 +17,33 @@ import hashlib
 import hmac
 import io
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final, Protocol
 
-from sqlmodel import Session, col, select, update
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, select
 
-from issuer.audit import append_event
+from issuer.audit import NewEvent, append_event, append_events
 from issuer.authz import Permission, Principal, require_permission
-from issuer.lifecycle import ApplicationState, PermitState
+from issuer.db import TZDateTime, core_connection
+from issuer.lifecycle import (
+    APPLICATION_LIFECYCLE,
+    ApplicationAction,
+    ApplicationState,
+    PermitState,
+)
+from issuer.models._base import metadata
 from issuer.models.applications import Application
 from issuer.models.offers import CredentialOffer
 from issuer.models.permits import Permit
 from issuer.services.applications import (
-    approve_application,
     check_status_token,
     get_application,
+    lock_for_decision,
 )
+from issuer.services.transitions import mark_moved, record_moves
 from issuer.settings import IssuerSettings
 from wire.encoding import b64u_encode
 from wire.errors import Conflict, NotFound
@@ -41,17 +51,21 @@ from wire.oid4vci import CredentialOffer as WireOffer
 from wire.oid4vci import TxCode, hash_secret, hash_tx_code
 
 __all__ = [
+    "NewOffer",
+    "OfferData",
     "OfferSecrets",
     "OfferView",
     "applicant_offer",
     "approve_with_offer",
     "create_offer",
     "derive_offer_secrets",
+    "new_offer",
     "offer_qr_png",
     "offer_view",
     "officer_offer",
     "open_offer",
     "reissue_offer",
+    "store_offers",
 ]
 
 _CODE_LABEL: Final = b"oid4vci-pre-authorized-code\x00"
@@ -94,29 +108,83 @@ def derive_offer_secrets(
     return OfferSecrets(code, str(number).zfill(settings.tx_code_length))
 
 
-def create_offer(
+@dataclass(frozen=True, slots=True)
+class NewOffer:
+    """An offer row as stored (hashes only): what :func:`offer_view` needs to show it."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    permit_id: uuid.UUID | None
+    purpose: str
+    pre_authorized_code_hash: str
+    tx_code_hash: str | None
+    expires_at: datetime
+    created_at: datetime
+
+    def row(self) -> dict[str, Any]:
+        """The ``credential_offer`` row."""
+        return {
+            "id": self.id,
+            "application_id": self.application_id,
+            "permit_id": self.permit_id,
+            "purpose": self.purpose,
+            "pre_authorized_code_hash": self.pre_authorized_code_hash,
+            "tx_code_hash": self.tx_code_hash,
+            "expires_at": self.expires_at,
+            "redeemed": False,
+            "redeemed_at": None,
+            "created_at": self.created_at,
+            "tx_code_failures": 0,
+            "voided_at": None,
+        }
+
+    def event(self, actor: str) -> NewEvent:
+        """Its ``offer.create`` audit event."""
+        return NewEvent(
+            actor, "offer.create", {"offer": str(self.id), "application": str(self.application_id)}
+        )
+
+
+class OfferData(Protocol):
+    """What showing an offer reads: a table row or a :class:`NewOffer`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def application_id(self) -> uuid.UUID: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def tx_code_hash(self) -> str | None: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+_OFFERS: Final = metadata.tables["credential_offer"]
+_INSERT_OFFER: Final = insert(_OFFERS)
+_VOID_OPEN: Final = (
+    update(_OFFERS)
+    .where(_OFFERS.c.application_id == bindparam("of_application"))
+    .where(_OFFERS.c.redeemed.is_(False))
+    .where(_OFFERS.c.voided_at.is_(None))
+    .values(voided_at=bindparam("now", type_=TZDateTime()))
+)
+
+
+def new_offer(
     *,
-    session: Session,
     settings: IssuerSettings,
     application_id: uuid.UUID,
     permit_id: uuid.UUID | None,
     purpose: str,
-    actor: str,
     now: datetime,
-) -> CredentialOffer:
-    """Store a new offer (hashes only) and void any offer of the application still open."""
-    session.execute(
-        update(CredentialOffer)
-        .where(col(CredentialOffer.application_id) == application_id)
-        .where(col(CredentialOffer.redeemed).is_(False))
-        .where(col(CredentialOffer.voided_at).is_(None))
-        .values(voided_at=now)
-    )
+) -> NewOffer:
+    """A fresh offer (not yet stored): its id, and the hashes of its derived code and PIN."""
     offer_id = uuid.uuid4()
     secrets = derive_offer_secrets(
         settings=settings, offer_id=offer_id, with_tx_code=settings.offer_tx_code
     )
-    offer = CredentialOffer(
+    return NewOffer(
         id=offer_id,
         application_id=application_id,
         permit_id=permit_id,
@@ -130,20 +198,41 @@ def create_offer(
         expires_at=now + timedelta(seconds=settings.offer_ttl_seconds),
         created_at=now,
     )
-    session.add(offer)
-    append_event(
-        session=session,
-        actor=actor,
-        action="offer.create",
-        refs={"offer": str(offer.id), "application": str(application_id)},
+
+
+def store_offers(*, session: Session, offers: Sequence[NewOffer]) -> None:
+    """Insert ``offers`` (one statement); the caller appends their ``offer.create`` events."""
+    rows = [offer.row() for offer in offers]
+    if rows:
+        core_connection(session).execute(_INSERT_OFFER, rows[0] if len(rows) == 1 else rows)
+
+
+def create_offer(
+    *,
+    session: Session,
+    settings: IssuerSettings,
+    application_id: uuid.UUID,
+    permit_id: uuid.UUID | None,
+    purpose: str,
+    actor: str,
+    now: datetime,
+) -> NewOffer:
+    """Store a new offer (hashes only) and void any offer of the application still open."""
+    core_connection(session).execute(_VOID_OPEN, {"of_application": application_id, "now": now})
+    offer = new_offer(
+        settings=settings,
+        application_id=application_id,
+        permit_id=permit_id,
+        purpose=purpose,
         now=now,
     )
+    store_offers(session=session, offers=[offer])
+    event = offer.event(actor)
+    append_event(session=session, actor=event.actor, action=event.action, refs=event.refs, now=now)
     return offer
 
 
-def offer_view(
-    *, settings: IssuerSettings, offer: CredentialOffer, include_tx_code: bool
-) -> OfferView:
+def offer_view(*, settings: IssuerSettings, offer: OfferData, include_tx_code: bool) -> OfferView:
     """The offer as a by-value ``openid-credential-offer://`` URI (§4.1.2)."""
     required = offer.tx_code_hash is not None
     secrets = derive_offer_secrets(settings=settings, offer_id=offer.id, with_tx_code=required)
@@ -219,23 +308,34 @@ def approve_with_offer(
     reason: str,
     now: datetime,
 ) -> tuple[Application, OfferView]:
-    """``submitted -> approved`` and the first credential offer, in one transaction."""
-    application = approve_application(
+    """``submitted -> approved`` and the first credential offer, in one transaction.
+
+    The approval's and the offer's audit events are appended together (one lock of the chain
+    head). A submitted application has no offer to void: offers exist only for approved or
+    issued applications.
+    """
+    application = lock_for_decision(
         session=session,
         principal=principal,
         application_id=application_id,
+        action=ApplicationAction.APPROVE,
+    )
+    target, events = record_moves(
+        session=session,
+        lifecycle=APPLICATION_LIFECYCLE,
+        entity_ids=[application.id],
+        current=application.state,
+        action=ApplicationAction.APPROVE,
+        actor=principal.actor,
         reason=reason,
         now=now,
     )
-    offer = create_offer(
-        session=session,
-        settings=settings,
-        application_id=application.id,
-        permit_id=None,
-        purpose="issue",
-        actor=principal.actor,
-        now=now,
+    offer = new_offer(
+        settings=settings, application_id=application.id, permit_id=None, purpose="issue", now=now
     )
+    store_offers(session=session, offers=[offer])
+    append_events(session=session, events=[*events, offer.event(principal.actor)], now=now)
+    mark_moved(application, target, now)
     return application, offer_view(settings=settings, offer=offer, include_tx_code=True)
 
 

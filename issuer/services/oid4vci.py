@@ -15,14 +15,15 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Final
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 
-from sqlalchemy import bindparam, delete
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlmodel import Session
 
-from issuer.audit import append_event
-from issuer.db import TZDateTime
+from issuer.audit import NewEvent, append_event, append_events
+from issuer.db import TZDateTime, core_connection
 from issuer.lifecycle import (
     APPLICATION_LIFECYCLE,
     ApplicationAction,
@@ -30,11 +31,14 @@ from issuer.lifecycle import (
     PermitState,
 )
 from issuer.models._base import metadata
-from issuer.models.applications import Application
-from issuer.models.offers import AccessToken, CNonce, CredentialOffer
-from issuer.models.permits import Permit
-from issuer.services.issuance import create_permit, issue_copies, retire_superseded
-from issuer.services.transitions import move
+from issuer.services.issuance import (
+    NewPermit,
+    PermitData,
+    create_permit,
+    issue_copies,
+    retire_superseded,
+)
+from issuer.services.transitions import record_moves
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from wire.oid4vci import (
@@ -56,6 +60,7 @@ from wire.oid4vci import (
 __all__ = [
     "PROOF_ALGORITHMS",
     "WALLET_ACTOR",
+    "ApplicationRow",
     "consume_nonce",
     "issue_credentials",
     "new_nonce",
@@ -66,30 +71,42 @@ __all__ = [
 PROOF_ALGORITHMS = frozenset({"ES256", "EdDSA"})
 #: How the audit log names a wallet redeeming an offer (the holder has no account).
 WALLET_ACTOR = "wallet"
+#: Offer purposes whose new copies carry new data or validity, so they replace the paper copy
+#: too; a first or replacement phone copy leaves it current.
+_NEW_DATA_PURPOSES: Final = frozenset({"renew", "change"})
 
-# Hot-path statements, built once (building one costs more than running it on SQLite).
-_TOKEN_BY_HASH: Final = (
-    select(AccessToken)
-    .where(col(AccessToken.token_hash) == bindparam("token_hash"))
-    .with_for_update()
-)
-_OFFER_BY_ID: Final = select(CredentialOffer).where(
-    col(CredentialOffer.id) == bindparam("offer_id")
-)
-_APPLICATION_BY_ID: Final = (
-    select(Application).where(col(Application.id) == bindparam("application_id")).with_for_update()
-)
-_PERMIT_OF_APPLICATION: Final = (
-    select(Permit)
-    .where(col(Permit.application_id) == bindparam("application_id"))
-    .with_for_update()
-)
-_OFFER_BY_CODE: Final = (
-    select(CredentialOffer)
-    .where(col(CredentialOffer.pre_authorized_code_hash) == bindparam("code_hash"))
-    .with_for_update()
-)
+# Hot-path statements, built once (building one costs more than running it on SQLite), and run
+# as Core statements: loading and flushing ORM objects would cost more than the SQL itself.
+_TOKENS: Final = metadata.tables["access_token"]
+_OFFERS: Final = metadata.tables["credential_offer"]
+_APPLICATIONS: Final = metadata.tables["application"]
+_PERMITS: Final = metadata.tables["permit"]
 _NONCES: Final = metadata.tables["c_nonce"]
+
+_OFFER_BY_CODE: Final = (
+    select(
+        _OFFERS.c.id,
+        _OFFERS.c.tx_code_hash,
+        _OFFERS.c.redeemed,
+        _OFFERS.c.voided_at,
+        _OFFERS.c.expires_at,
+        _OFFERS.c.tx_code_failures,
+    )
+    .where(_OFFERS.c.pre_authorized_code_hash == bindparam("code_hash"))
+    .with_for_update()
+)
+_COUNT_TX_CODE_FAILURE: Final = (
+    update(_OFFERS)
+    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .values(tx_code_failures=_OFFERS.c.tx_code_failures + 1)
+)
+_REDEEM: Final = (
+    update(_OFFERS)
+    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .values(redeemed=True, redeemed_at=bindparam("now", type_=TZDateTime()))
+)
+_INSERT_TOKEN: Final = insert(_TOKENS)
+_INSERT_NONCE: Final = insert(_NONCES)
 #: Single use: the row is deleted by the one request that uses it (RETURNING tells whether
 #: there was one; psycopg reports no rowcount for every statement).
 _USE_NONCE: Final = (
@@ -98,6 +115,115 @@ _USE_NONCE: Final = (
     .where(_NONCES.c.expires_at > bindparam("now", type_=TZDateTime()))
     .returning(_NONCES.c.nonce_hash)
 )
+#: Everything a Credential Request needs, in one read: the token (locked: it serialises every
+#: request for its offer), its offer and the application (locked: the lock order of the module
+#: docstring, token before application).
+_REQUEST_CONTEXT: Final = (
+    select(
+        _TOKENS.c.expires_at.label("token_expires_at"),
+        _TOKENS.c.used_at.label("token_used_at"),
+        _OFFERS.c.id.label("offer_id"),
+        _OFFERS.c.permit_id.label("offer_permit_id"),
+        _OFFERS.c.purpose.label("offer_purpose"),
+        _APPLICATIONS.c.id,
+        _APPLICATIONS.c.jurisdiction,
+        _APPLICATIONS.c.name,
+        _APPLICATIONS.c.sex,
+        _APPLICATIONS.c.birth_date,
+        _APPLICATIONS.c.id_number,
+        _APPLICATIONS.c.hukou_address,
+        _APPLICATIONS.c.residence_region_code,
+        _APPLICATIONS.c.residence_district,
+        _APPLICATIONS.c.residence_street,
+        _APPLICATIONS.c.outcome,
+        _APPLICATIONS.c.state,
+    )
+    .select_from(
+        _TOKENS.join(_OFFERS, _OFFERS.c.id == _TOKENS.c.offer_id).join(
+            _APPLICATIONS, _APPLICATIONS.c.id == _OFFERS.c.application_id
+        )
+    )
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+    .with_for_update(of=[_TOKENS, _APPLICATIONS])
+)
+_PERMIT_OF_APPLICATION: Final = (
+    select(
+        _PERMITS.c.id,
+        _PERMITS.c.permit_no,
+        _PERMITS.c.permit_class,
+        _PERMITS.c.issuing_authority,
+        _PERMITS.c.first_issued,
+        _PERMITS.c.endorsed_until,
+        _PERMITS.c.state,
+        _PERMITS.c.residence_region_code,
+        _PERMITS.c.residence_district,
+        _PERMITS.c.residence_street,
+    )
+    .where(_PERMITS.c.application_id == bindparam("application_id"))
+    .with_for_update()
+)
+_LINK_OFFER: Final = (
+    update(_OFFERS)
+    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .values(permit_id=bindparam("new_permit_id"))
+)
+_USE_TOKEN: Final = (
+    update(_TOKENS)
+    .where(_TOKENS.c.token_hash == bindparam("used_hash"))
+    .values(used_at=bindparam("now", type_=TZDateTime()))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRow:
+    """The application columns issuance reads (``ApplicationData``)."""
+
+    id: uuid.UUID
+    jurisdiction: str
+    name: str
+    sex: str
+    birth_date: date
+    id_number: str
+    hukou_address: str
+    residence_region_code: str
+    residence_district: str
+    residence_street: str
+    outcome: str
+    state: str
+
+    @classmethod
+    def of(cls, row: Any) -> ApplicationRow:
+        """From a result row holding (at least) these columns by name."""
+        return cls(
+            id=row.id,
+            jurisdiction=row.jurisdiction,
+            name=row.name,
+            sex=row.sex,
+            birth_date=row.birth_date,
+            id_number=row.id_number,
+            hukou_address=row.hukou_address,
+            residence_region_code=row.residence_region_code,
+            residence_district=row.residence_district,
+            residence_street=row.residence_street,
+            outcome=row.outcome,
+            state=row.state,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _PermitRow:
+    """An existing permit as issuance reads it (:class:`PermitData`)."""
+
+    id: uuid.UUID
+    permit_no: str
+    permit_class: str
+    issuing_authority: str
+    first_issued: date
+    endorsed_until: date
+    state: str
+    residence_region_code: str | None
+    residence_district: str | None
+    residence_street: str | None
 
 
 def redeem_pre_authorized_code(
@@ -115,7 +241,8 @@ def redeem_pre_authorized_code(
     ``tx_code_max_attempts`` misses). Every other refusal raises and changes nothing.
     """
     code_hash = hash_secret(request.pre_authorized_code)
-    offer = session.exec(_OFFER_BY_CODE, params={"code_hash": code_hash}).first()
+    conn = core_connection(session)
+    offer = conn.execute(_OFFER_BY_CODE, {"code_hash": code_hash}).first()
     if offer is None:
         raise InvalidGrant("the pre-authorized code is not valid")
     request.check_tx_code_presence(required=offer.tx_code_hash is not None)
@@ -129,20 +256,19 @@ def redeem_pre_authorized_code(
         assert request.tx_code is not None  # check_tx_code_presence
         expected = hash_tx_code(request.tx_code, pre_authorized_code=request.pre_authorized_code)
         if not hmac.compare_digest(expected, offer.tx_code_hash):
-            offer.tx_code_failures += 1
-            session.add(offer)
+            conn.execute(_COUNT_TX_CODE_FAILURE, {"offer_id": offer.id})
             return InvalidGrant("the transaction code is wrong")
-    offer.redeemed = True
-    offer.redeemed_at = now
     token = token_factory()
-    session.add(offer)
-    session.add(
-        AccessToken(
-            token_hash=hash_secret(token),
-            offer_id=offer.id,
-            expires_at=now + timedelta(seconds=settings.access_token_ttl_seconds),
-            created_at=now,
-        )
+    conn.execute(_REDEEM, {"offer_id": offer.id, "now": now})
+    conn.execute(
+        _INSERT_TOKEN,
+        {
+            "token_hash": hash_secret(token),
+            "offer_id": offer.id,
+            "expires_at": now + timedelta(seconds=settings.access_token_ttl_seconds),
+            "used_at": None,
+            "created_at": now,
+        },
     )
     return TokenResponse(access_token=token, expires_in=settings.access_token_ttl_seconds)
 
@@ -156,12 +282,13 @@ def new_nonce(
 ) -> NonceResponse:
     """A fresh ``c_nonce`` (§7), valid for ``c_nonce_ttl_seconds`` and for one proof batch."""
     nonce = nonce_factory()
-    session.add(
-        CNonce(
-            nonce_hash=hash_secret(nonce),
-            expires_at=now + timedelta(seconds=settings.c_nonce_ttl_seconds),
-            created_at=now,
-        )
+    core_connection(session).execute(
+        _INSERT_NONCE,
+        {
+            "nonce_hash": hash_secret(nonce),
+            "expires_at": now + timedelta(seconds=settings.c_nonce_ttl_seconds),
+            "created_at": now,
+        },
     )
     return NonceResponse(nonce)
 
@@ -169,64 +296,78 @@ def new_nonce(
 def consume_nonce(*, session: Session, nonce: str, now: datetime) -> bool:
     """Use up ``nonce``: True if it was issued here, has not expired and was not used before."""
     params = {"nonce_hash": hash_secret(nonce), "now": now}
-    return session.execute(_USE_NONCE, params).first() is not None
+    return core_connection(session).execute(_USE_NONCE, params).first() is not None
 
 
-def _access_token(session: Session, token: str | None, now: datetime) -> AccessToken:
-    if not token:
-        raise InvalidToken("an access token is required")
-    row = session.exec(_TOKEN_BY_HASH, params={"token_hash": hash_secret(token)}).first()
-    if row is None or row.used_at is not None or row.expires_at <= now:
-        raise InvalidToken("the access token is invalid, used or expired")
-    return row
-
-
-def _permit_for(
+def _first_permit(
     session: Session,
-    offer: CredentialOffer,
-    application: Application,
+    offer_id: uuid.UUID,
+    application: ApplicationRow,
     settings: IssuerSettings,
     now: datetime,
-) -> tuple[Permit, bool]:
-    """The permit the offer is for, created on first issuance; and whether it is new."""
-    if offer.permit_id is None and application.state == ApplicationState.APPROVED:
-        # The application's move is audited first (it takes the audit head before any list
-        # row), then the permit it created, naming the offer that was redeemed.
-        move(
-            session=session,
-            lifecycle=APPLICATION_LIFECYCLE,
-            entity=application,
-            action=ApplicationAction.ISSUE,
-            actor=WALLET_ACTOR,
-            reason="credential issued to the holder's wallet",
-            now=now,
-        )
-        permit = create_permit(session=session, application=application, settings=settings, now=now)
-        append_event(
-            session=session,
-            actor=WALLET_ACTOR,
-            action="permit.create",
-            refs={"permit": str(permit.id), "offer": str(offer.id)},
-            now=now,
-        )
-        offer.permit_id = permit.id
-        session.add(offer)
-        return permit, True
-    existing = session.exec(
-        _PERMIT_OF_APPLICATION, params={"application_id": application.id}
-    ).first()
-    if existing is None or (offer.permit_id is not None and existing.id != offer.permit_id):
+) -> NewPermit:
+    """``approved -> issued`` and the permit it creates, both audited, in the lock order."""
+    _, [issue] = record_moves(
+        session=session,
+        lifecycle=APPLICATION_LIFECYCLE,
+        entity_ids=[application.id],
+        current=ApplicationState.APPROVED,
+        action=ApplicationAction.ISSUE,
+        actor=WALLET_ACTOR,
+        reason="credential issued to the holder's wallet",
+        now=now,
+    )
+    permit_id = uuid.uuid4()
+    # The application's move first, then the permit it created, naming the offer redeemed;
+    # both under one lock of the audit head, taken before permit numbers and status lists.
+    created = NewEvent(
+        WALLET_ACTOR, "permit.create", {"permit": str(permit_id), "offer": str(offer_id)}
+    )
+    append_events(session=session, events=[issue, created], now=now)
+    permit = create_permit(
+        session=session, application=application, settings=settings, now=now, permit_id=permit_id
+    )
+    core_connection(session).execute(
+        _LINK_OFFER, {"offer_id": offer_id, "new_permit_id": permit.id}
+    )
+    return permit
+
+
+def _existing_permit(
+    session: Session,
+    offer_id: uuid.UUID,
+    offer_permit_id: uuid.UUID | None,
+    application_id: uuid.UUID,
+    now: datetime,
+) -> PermitData:
+    row = (
+        core_connection(session)
+        .execute(_PERMIT_OF_APPLICATION, {"application_id": application_id})
+        .first()
+    )
+    if row is None or (offer_permit_id is not None and row.id != offer_permit_id):
         raise CredentialRequestDenied("this offer no longer leads to a permit")
-    if existing.state != PermitState.ACTIVE:
+    if row.state != PermitState.ACTIVE:
         raise CredentialRequestDenied("the permit is not active")
     append_event(
         session=session,
         actor=WALLET_ACTOR,
         action="credential.issue",
-        refs={"offer": str(offer.id), "permit": str(existing.id)},
+        refs={"offer": str(offer_id), "permit": str(row.id)},
         now=now,
     )
-    return existing, False
+    return _PermitRow(
+        id=row.id,
+        permit_no=row.permit_no,
+        permit_class=row.permit_class,
+        issuing_authority=row.issuing_authority,
+        first_issued=row.first_issued,
+        endorsed_until=row.endorsed_until,
+        state=row.state,
+        residence_region_code=row.residence_region_code,
+        residence_district=row.residence_district,
+        residence_street=row.residence_street,
+    )
 
 
 def issue_credentials(
@@ -242,9 +383,15 @@ def issue_credentials(
 
     The first issuance for an offer moves the application ``approved -> issued`` and creates
     the permit; a renewal, change or reissue offer issues new copies of the permit's current
-    data, and the copies they replace are retired after the grace period.
+    data, and the copies they replace are retired after the grace period (a paper copy only
+    by a renewal or change, which alter its data).
     """
-    token_row = _access_token(session, access_token, now)
+    if not access_token:
+        raise InvalidToken("an access token is required")
+    token_hash = hash_secret(access_token)
+    context = core_connection(session).execute(_REQUEST_CONTEXT, {"token_hash": token_hash}).first()
+    if context is None or context.token_used_at is not None or context.token_expires_at <= now:
+        raise InvalidToken("the access token is invalid, used or expired")
     request = CredentialRequest.from_json(body, batch_size=settings.credential_batch_size)
     holder_jwks = verify_proofs(
         request.proofs,
@@ -253,12 +400,15 @@ def issue_credentials(
         nonce_valid=lambda nonce: consume_nonce(session=session, nonce=nonce, now=now),
         algorithms=PROOF_ALGORITHMS,
     )
-    # The token row's lock already serialises every request for this offer.
-    offer = session.exec(_OFFER_BY_ID, params={"offer_id": token_row.offer_id}).one()
-    application = session.exec(
-        _APPLICATION_BY_ID, params={"application_id": offer.application_id}
-    ).one()
-    permit, created = _permit_for(session, offer, application, settings, now)
+    application = ApplicationRow.of(context)
+    permit: PermitData
+    created = context.offer_permit_id is None and application.state == ApplicationState.APPROVED
+    if created:
+        permit = _first_permit(session, context.offer_id, application, settings, now)
+    else:
+        permit = _existing_permit(
+            session, context.offer_id, context.offer_permit_id, application.id, now
+        )
     issued = issue_copies(
         session=session,
         permit=permit,
@@ -269,15 +419,14 @@ def issue_credentials(
         now=now,
     )
     if not created:
-        keep: list[uuid.UUID] = [row.id for row, _ in issued]
         retire_superseded(
             session=session,
             permit_id=permit.id,
-            keep=keep,
+            keep=[copy.id for copy in issued],
             settings=settings,
             actor=WALLET_ACTOR,
             now=now,
+            include_paper=context.offer_purpose in _NEW_DATA_PURPOSES,
         )
-    token_row.used_at = now
-    session.add(token_row)
-    return CredentialResponse(tuple(serialized for _, serialized in issued))
+    core_connection(session).execute(_USE_TOKEN, {"used_hash": token_hash, "now": now})
+    return CredentialResponse(tuple(copy.serialized for copy in issued))

@@ -8,7 +8,9 @@ concurrent transaction in another process, simply draws again, and since rows ar
 an index is never reused. A list takes draws until ``status_list_fill`` of it is allocated
 (the collision rate stays below 1 in 10), then the next list is opened; ``allocated`` is
 incremented with a conditional ``UPDATE``, which also serialises concurrent allocators on the
-list row for the rest of their transaction.
+list row for the rest of their transaction. Several entries (a wallet's batch of copies, a bulk
+issuance) are reserved with one such ``UPDATE`` and drawn as a set: one multi-row insert per
+round, the clashes drawn again, so a thousand entries cost a handful of statements.
 
 **Publishing.** Changing an entry only marks the list ``dirty``. The signed token is rebuilt
 from the database by :func:`rebuild_list` — right after the committing request, by the
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, Float, Table, bindparam, func, or_, tuple_, update
+from sqlalchemy import CursorResult, Float, Integer, Table, bindparam, func, or_, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from issuer.db import core_connection
 from issuer.models._base import metadata
 from issuer.models.status import StatusAllocation, StatusList
 from issuer.settings import IssuerSettings
@@ -46,6 +50,7 @@ __all__ = [
     "ServedToken",
     "StatusRef",
     "allocate_index",
+    "allocate_indices",
     "insert_ignore",
     "list_uri",
     "lists_needing_rebuild",
@@ -112,24 +117,32 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: 
 
 _LISTS: Final = metadata.tables["status_list"]
 _ALLOCATIONS: Final = metadata.tables["status_allocation"]
-#: Reserve one entry of the first list below the fill mark, in one statement; built once (hot
-#: path) with the fill as a parameter. PostgreSQL re-checks the fill mark after waiting for a
-#: concurrent reserver's row lock, so a list never takes more than its share.
+#: Reserve ``n`` entries of the first list where all ``n`` stay below the fill mark, in one
+#: statement; built once (hot path) with the fill as a parameter. PostgreSQL re-checks the fill
+#: mark after waiting for a concurrent reserver's row lock, so a list never takes more than
+#: its share. For ``n = 1`` the condition is the plain ``allocated < size * fill``.
 _RESERVE: Final = (
     update(_LISTS)
     .where(
         _LISTS.c.id
         == select(_LISTS.c.id)
-        .where(_LISTS.c.allocated < _LISTS.c.size * bindparam("fill", type_=Float()))
+        .where(
+            _LISTS.c.allocated + bindparam("n", type_=Integer()) - 1
+            < _LISTS.c.size * bindparam("fill", type_=Float())
+        )
         .order_by(_LISTS.c.id)
         .limit(1)
         .scalar_subquery()
     )
-    .where(_LISTS.c.allocated < _LISTS.c.size * bindparam("fill", type_=Float()))
-    .values(allocated=_LISTS.c.allocated + 1)
+    .where(
+        _LISTS.c.allocated + bindparam("n", type_=Integer()) - 1
+        < _LISTS.c.size * bindparam("fill", type_=Float())
+    )
+    .values(allocated=_LISTS.c.allocated + bindparam("n", type_=Integer()))
     .returning(_LISTS.c.id, _LISTS.c.size, _LISTS.c.uri)
 )
-#: ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` of one allocation, per dialect.
+#: ``INSERT ... ON CONFLICT DO NOTHING RETURNING idx`` of allocations, per dialect; with several
+#: rows it is one multi-row statement and returns the indices that were free.
 _DRAW: Final = {
     "postgresql": pg_insert(_ALLOCATIONS)
     .on_conflict_do_nothing(index_elements=["list_id", "idx"])
@@ -138,6 +151,8 @@ _DRAW: Final = {
     .on_conflict_do_nothing(index_elements=["list_id", "idx"])
     .returning(_ALLOCATIONS.c.idx),
 }
+#: Consecutive failed reservations (a new list was opened each time) before giving up.
+_MAX_RESERVE_FAILURES: Final = 8
 
 
 def _open_next_list(session: Session, settings: IssuerSettings, now: datetime) -> None:
@@ -162,6 +177,98 @@ def _open_next_list(session: Session, settings: IssuerSettings, now: datetime) -
     )
 
 
+def _draw(
+    conn: Connection,
+    statement: Any,
+    *,
+    list_id: int,
+    size: int,
+    count: int,
+    now: datetime,
+    randbelow: RandBelow,
+) -> list[int]:
+    """Insert ``count`` fresh random entries of list ``list_id``; a clash draws again.
+
+    Each round draws as many distinct candidates as are still missing (never one tried
+    before) and inserts them in one statement; the entries that were taken already come back
+    missing from ``RETURNING`` and are drawn again. Candidates are inserted in index order, so
+    concurrent inserters (other lists' reservers cannot collide; this list's row is locked)
+    would queue in one order.
+    """
+    taken: list[int] = []
+    tried: set[int] = set()
+    budget = _MAX_DRAWS * count
+    while len(taken) < count:
+        candidates: list[int] = []
+        while len(candidates) < count - len(taken):
+            if budget == 0:
+                raise ServiceUnavailable("the status list is too full to draw an index")
+            budget -= 1
+            idx = randbelow(size)
+            if idx not in tried:
+                tried.add(idx)
+                candidates.append(idx)
+        if len(candidates) == 1:
+            row = {"list_id": list_id, "idx": candidates[0], "status": 0, "allocated_at": now}
+            if conn.execute(statement, row).first() is not None:
+                taken.append(candidates[0])
+            continue
+        rows = [
+            {"list_id": list_id, "idx": idx, "status": 0, "allocated_at": now}
+            for idx in sorted(candidates)
+        ]
+        free = {int(idx) for idx in conn.execute(statement, rows).scalars()}
+        # Keep the draw order (the indices' order says nothing, but tests replay draws).
+        taken.extend(idx for idx in candidates if idx in free)
+    return taken
+
+
+def allocate_indices(
+    *,
+    session: Session,
+    settings: IssuerSettings,
+    now: datetime,
+    count: int,
+    randbelow: RandBelow = secrets.randbelow,
+) -> list[StatusRef]:
+    """Allocate ``count`` fresh, never-used entries (VALID), each drawn uniformly at random.
+
+    Reserves as many as fit below the fill mark of the first open list with one statement and
+    inserts them with one statement per round of draws, so a batch costs a few statements
+    rather than two per entry. When a list has fewer places left than asked for, the request
+    is halved until it fits (so lists still fill up to the mark); when none is left the next
+    list is opened. See the module docstring.
+    """
+    if count < 0:
+        raise ValueError("count must not be negative")
+    conn = core_connection(session)
+    draw = _DRAW[conn.dialect.name]
+    refs: list[StatusRef] = []
+    want = count
+    failures = 0
+    while len(refs) < count:
+        want = min(want, count - len(refs))
+        reserved = conn.execute(_RESERVE, {"fill": settings.status_list_fill, "n": want}).first()
+        if reserved is None:
+            if want > 1:
+                want = (want + 1) // 2  # the first open list may have fewer places left
+                continue
+            failures += 1
+            if failures > _MAX_RESERVE_FAILURES:
+                raise ServiceUnavailable("no status list with free entries could be reserved")
+            _open_next_list(session, settings, now)  # every list is full, or there is none
+            want = count - len(refs)
+            continue
+        failures = 0
+        list_id, size, uri = int(reserved[0]), int(reserved[1]), str(reserved[2])
+        indices = _draw(
+            conn, draw, list_id=list_id, size=size, count=want, now=now, randbelow=randbelow
+        )
+        refs.extend(StatusRef(list_id, idx, uri) for idx in indices)
+        want = count - len(refs)
+    return refs
+
+
 def allocate_index(
     *,
     session: Session,
@@ -170,20 +277,10 @@ def allocate_index(
     randbelow: RandBelow = secrets.randbelow,
 ) -> StatusRef:
     """Allocate a fresh, never-used entry (VALID) in an open list; see the module docstring."""
-    draw = _DRAW[session.get_bind().dialect.name]
-    for _ in range(8):
-        reserved = session.execute(_RESERVE, {"fill": settings.status_list_fill}).first()
-        if reserved is None:
-            _open_next_list(session, settings, now)  # every list is full, or there is none
-            continue
-        list_id, size, uri = int(reserved[0]), int(reserved[1]), str(reserved[2])
-        for _ in range(_MAX_DRAWS):
-            idx = randbelow(size)
-            row = {"list_id": list_id, "idx": idx, "status": 0, "allocated_at": now}
-            if session.execute(draw, row).first() is not None:
-                return StatusRef(list_id, idx, uri)
-        raise ServiceUnavailable("the status list is too full to draw an index")
-    raise ServiceUnavailable("no status list with free entries could be reserved")
+    [ref] = allocate_indices(
+        session=session, settings=settings, now=now, count=1, randbelow=randbelow
+    )
+    return ref
 
 
 def set_entries(

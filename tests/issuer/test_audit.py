@@ -15,7 +15,9 @@ from sqlmodel import Session, col, select
 
 from issuer.audit import (
     GENESIS_HASH,
+    NewEvent,
     append_event,
+    append_events,
     canonical_time,
     event_hash,
     verify_chain,
@@ -333,3 +335,45 @@ def test_concurrent_appends_never_fork_the_chain(engine: Engine) -> None:
         report = verify_stored_chain(session)
     assert report.ok
     assert report.checked == threads * per_thread
+
+
+def test_appending_together_chains_like_appending_one_by_one(engine: Engine) -> None:
+    events = [
+        NewEvent("wallet", "application.issue", {"application": "a-1", "transition": "7"}),
+        NewEvent("wallet", "permit.create", {"permit": "p-1", "offer": "o-1"}),
+        NewEvent("officer:1", "batch.approve", {"batch": "b-1"}),
+    ]
+    with session_scope(engine) as session:
+        chained = append_events(session=session, events=events, now=START)
+        append_event(session=session, actor="system", action="a.b", refs={}, now=START)
+    with Session(engine) as session:
+        stored = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))))
+        assert verify_stored_chain(session).ok
+    assert [(e.seq, e.hash) for e in stored[:3]] == chained
+    prev = GENESIS_HASH
+    for event, row in zip(events, stored, strict=False):
+        expected = event_hash(
+            seq=row.seq,
+            at=START,
+            actor=event.actor,
+            action=event.action,
+            refs=event.refs,
+            prev_hash=prev,
+        )
+        assert (row.prev_hash, row.hash, row.refs) == (prev, expected, dict(event.refs))
+        prev = row.hash
+    assert stored[3].prev_hash == stored[2].hash
+
+
+def test_appending_together_checks_every_event_before_writing(engine: Engine) -> None:
+    with pytest.raises(InvalidInput), session_scope(engine) as session:
+        append_events(
+            session=session,
+            events=[
+                NewEvent("wallet", "permit.create", {"permit": "p-1"}),
+                NewEvent("wallet", "permit.create", {"permit": "李梅" * 40}),
+            ],
+            now=START,
+        )
+    with Session(engine) as session:
+        assert list(session.exec(select(AuditEvent))) == []

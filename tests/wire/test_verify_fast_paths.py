@@ -422,7 +422,7 @@ def test_digest_walk_depth_matches_the_reference(levels: int) -> None:
     for level in range(1, levels):
         disclosed[f"d{level}"] = (f"n{level}", {"_sd": [f"d{level - 1}"]})
     payload = {"_sd": [f"d{levels - 1}"]}
-    outcomes = []
+    outcomes: list[object] = []
     for walk in (unpack_claims, _reference_unpack):
         try:
             outcomes.append(walk(payload, disclosed))

@@ -46,6 +46,9 @@ ENDPOINTS = {
     ("/v1/batches", "post"),
     ("/v1/batches", "get"),
     ("/v1/batches/{batch_id}", "get"),
+    ("/v1/batches/{batch_id}/approve", "post"),
+    # The paper-permit extension (docs/wallet.md).
+    ("/issuer/paper-credential", "post"),
 }
 
 

@@ -1,0 +1,273 @@
+"""The demo's story, one function per narrated step (issue 6).
+
+Each step talks to the running services over HTTP exactly as the person it narrates would, and
+checks the outcome; :mod:`permit_cli.demo.lifecycle` continues with the permit's life after
+issuance (paper, suspension, renewal, revocation, audit).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from permit_cli.demo.narrate import Narrator
+from permit_cli.demo.parties import Officers, VerifierDesk, login_holder
+from permit_cli.demo.stack import Stack
+
+__all__ = ["LANDLORD_FIELDS", "Context", "application", "id_number"]
+
+LANDLORD_FIELDS = {"name", "permit_class", "residence_address", "endorsed_until"}
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+#: Facts meeting Shanghai's conditions: registered rental, contract, 6 months' insurance.
+PERMIT_FACTS: dict[str, Any] = {
+    "residence_months": 12,
+    "intended_stay_days": 365,
+    "housing": "rented_registered",
+    "has_residence_proof": True,
+    "employment": "contract",
+    "has_business_license": False,
+    "social_insurance_months_continuous": 6,
+    "social_insurance_months_last_24": 6,
+    "studying": False,
+    "joining_hukou_relative": False,
+    "meets_settlement_conditions": False,
+    "minor_child_of_holder": False,
+}
+#: A newcomer without housing, work or insurance yet: registration only (居住登记).
+REGISTRATION_FACTS: dict[str, Any] = PERMIT_FACTS | {
+    "residence_months": 0,
+    "intended_stay_days": 0,
+    "housing": "none",
+    "has_residence_proof": False,
+    "employment": "none",
+    "social_insurance_months_continuous": 0,
+    "social_insurance_months_last_24": 0,
+}
+
+
+def id_number(birth: date, serial: int, *, region: str = "340104", male: bool = False) -> str:
+    """A GB 11643 citizen ID number with a correct check digit (synthetic people only)."""
+    sequence = f"{serial % 50:02d}{(serial % 5) * 2 + (1 if male else 0)}"
+    first17 = region + birth.strftime("%Y%m%d") + sequence
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def application(name: str, birth: date, serial: int, facts: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "jurisdiction": "shanghai",
+        "name": name,
+        "sex": "F",
+        "birth_date": birth.isoformat(),
+        "id_number": id_number(birth, serial),
+        "hukou_address": "安徽省合肥市蜀山区长江西路100号",
+        "residence_address": {
+            "region_code": "310104",
+            "district": "徐汇区",
+            "street": "漕溪北路88号",
+        },
+        "facts": dict(facts),
+    }
+
+
+@dataclass
+class Context:
+    """What the steps share: the running system, the clients and what was produced so far."""
+
+    say: Narrator
+    stack: Stack
+    out: Path
+    batch_size: int
+    shanghai: httpx.Client
+    wallet: httpx.Client
+    officers: Officers
+    landlord: VerifierDesk
+    bank: VerifierDesk
+    suzhou: VerifierDesk
+    holder: dict[str, str] = field(default_factory=dict)
+    supervisor: dict[str, str] = field(default_factory=dict)
+    application_id: str = ""
+    wallet_permit: str = ""
+    issuer_permit: str = ""
+    seen: dict[str, Any] = field(default_factory=dict)
+
+    def png(self, name: str, profile: str) -> Path:
+        """A fresh QR image of ``profile`` from the wallet (a new KB-JWT each time)."""
+        path = self.out / f"{name}.png"
+        response = self.wallet.get(
+            f"/v1/permits/{self.wallet_permit}/presentations/{profile}/qr.png", headers=self.holder
+        )
+        response.raise_for_status()
+        path.write_bytes(response.content)
+        return path
+
+
+def federation(ctx: Context) -> None:
+    ctx.say.step("Two cities' issuers and one trust list (cross-region mutual recognition)")
+    trust = json.loads((ctx.out / "trust-list.json").read_text())
+    names = [entry["name"] for entry in trust["issuers"]]
+    for entry in trust["issuers"]:
+        ctx.say.note(
+            f"{entry['name']}: {entry['iss']} (status under {entry['status_list_prefixes'][0]})"
+        )
+    ctx.say.expect("trust list names Shanghai and Suzhou, signed by the anchor", len(names) == 2)
+
+
+def applications(ctx: Context) -> None:
+    ctx.say.step("Two applicants at the Shanghai issuer: the rules decide")
+    meets = ctx.shanghai.post(
+        "/v1/applications", json=application("李梅", date(1990, 3, 7), 1, PERMIT_FACTS)
+    )
+    meets.raise_for_status()
+    ctx.application_id = meets.json()["application_id"]
+    ctx.say.expect("李梅 meets Shanghai's conditions → permit", meets.json()["outcome"] == "permit")
+    only = ctx.shanghai.post(
+        "/v1/applications", json=application("王芳", date(1998, 6, 1), 2, REGISTRATION_FACTS)
+    )
+    only.raise_for_status()
+    ctx.say.expect(
+        "王芳 meets none yet → residence registration only",
+        only.json()["outcome"] == "registration",
+        outcome=only.json()["outcome"],
+    )
+
+
+def employer_batch(ctx: Context) -> None:
+    n = ctx.batch_size
+    ctx.say.step(f"An employer uploads a batch of {n} employees' applications")
+    rows = [
+        application(
+            f"员工{i:02d}", date(1985, 1, 1) + timedelta(days=97 * i), 100 + i, PERMIT_FACTS
+        )
+        for i in range(n)
+    ]
+    employer = {"Authorization": f"Bearer {ctx.stack.issuers['shanghai'].employer_key}"}
+    accepted = ctx.shanghai.post(
+        "/v1/batches",
+        content=json.dumps(rows, ensure_ascii=False).encode(),
+        headers={**employer, "Content-Type": "application/json"},
+    )
+    accepted.raise_for_status()
+    batch_id = accepted.json()["id"]
+    status: dict[str, Any] = {}
+    give_up = time.monotonic() + 120
+    with Progress(
+        TextColumn("  batch"), BarColumn(), MofNCompleteColumn(), console=ctx.say.console
+    ) as bar:
+        task = bar.add_task("batch", total=n)
+        while time.monotonic() < give_up:
+            status = ctx.shanghai.get(f"/v1/batches/{batch_id}", headers=employer).json()
+            bar.update(task, completed=status["done"] + status["failed"])
+            if status["state"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    ctx.say.expect(
+        f"all {n} applications filed", (status.get("state"), status.get("done")) == ("done", n)
+    )
+
+
+def approve_and_receive(ctx: Context) -> None:
+    ctx.say.step(
+        "An officer (password + TOTP) approves; the wallet receives the permit (OpenID4VCI)"
+    )
+    # One TOTP login for the whole demo: a code is accepted once per 30-second step.
+    ctx.supervisor = headers = ctx.officers.supervisor()
+    approved = ctx.shanghai.post(
+        f"/v1/applications/{ctx.application_id}/approve",
+        json={"reason": "documents checked at the counter"},
+        headers=headers,
+    )
+    approved.raise_for_status()
+    offer = approved.json()["offer"]
+    ctx.say.note(f"offer {offer['offer_uri'][:60]}… PIN {offer['tx_code']}")
+    ctx.holder = login_holder(ctx.wallet, "limei", "李梅")
+    received = ctx.wallet.post(
+        "/v1/offers",
+        json={"offer": offer["offer_uri"], "tx_code": offer["tx_code"]},
+        headers=ctx.holder,
+    )
+    ctx.say.expect(
+        "wallet redeemed the offer", received.status_code == 201, body=received.text[:200]
+    )
+    ctx.wallet_permit = received.json()["permit_id"]
+    ctx.say.note(f"{received.json()['copies']} unlinkable copies, each with its own holder key")
+    listing = ctx.shanghai.get("/v1/permits", headers=headers, params={"limit": 200}).json()
+    ctx.issuer_permit = next(p["id"] for p in listing if p["application_id"] == ctx.application_id)
+
+
+def landlord_and_replay(ctx: Context) -> None:
+    ctx.say.step("The landlord scans the wallet's QR image")
+    image = ctx.png("landlord-qr", "landlord")
+    result, _ = ctx.landlord.scan(image, profile="landlord")
+    ctx.seen["landlord"] = result.to_json()
+    ctx.say.expect("valid", result.valid, reason=result.reason)
+    ctx.say.expect(
+        f"landlord saw only {sorted(result.claims)} (no ID number)",
+        set(result.claims) == LANDLORD_FIELDS and "id_number" not in result.claims,
+    )
+    ctx.say.step("The same QR image shown again")
+    again, _ = ctx.landlord.scan(image, profile="landlord")
+    ctx.say.expect("replayed", again.reason == "replayed", reason=again.reason)
+
+
+def bank(ctx: Context) -> None:
+    import secrets
+
+    from wallet_api.qr import qr_png
+    from wire.profiles import load_profiles
+    from wire.vprequest import VerifierRequest
+
+    ctx.say.step("The bank asks for a verifier-bound presentation (OpenID4VP request)")
+    request = VerifierRequest(
+        response_uri="http://127.0.0.1:9/bank/response",
+        nonce=secrets.token_urlsafe(24),
+        state=secrets.token_urlsafe(12),
+        profile="bank",
+        claims=tuple(load_profiles()["bank"].claims),
+    )
+    answer = ctx.wallet.post(
+        "/v1/requests/respond",
+        json={
+            "request": request.to_uri(),
+            "permit_id": ctx.wallet_permit,
+            "consent": True,
+            "delivery": "qr",
+        },
+        headers=ctx.holder,
+    )
+    ctx.say.expect(
+        "the holder consents; the wallet answers", answer.status_code == 200, body=answer.text[:200]
+    )
+    image = ctx.out / "bank-qr.png"
+    image.write_bytes(qr_png(answer.json()["qr_text"]))
+    result, _ = ctx.bank.scan(
+        image, profile="bank", audience=request.client_id, nonce=request.nonce
+    )
+    ctx.seen["bank"] = result.to_json()
+    ctx.say.expect("valid, bound to the bank's request", result.valid, reason=result.reason)
+    ctx.say.expect(f"bank saw {sorted(result.claims)}", "id_number" in result.claims)
+    wrong, _ = ctx.bank.scan(
+        ctx.png("bank-replay", "landlord"),
+        profile="bank",
+        audience=request.client_id,
+        nonce="x" * 24,
+    )
+    ctx.say.expect("an in-person QR is refused by the bank", not wrong.valid, reason=wrong.reason)
+
+
+def suzhou(ctx: Context) -> None:
+    ctx.say.step("A Suzhou verifier (same federation trust list) checks the Shanghai permit")
+    result, _ = ctx.suzhou.scan(ctx.png("suzhou-school-qr", "school"), profile="school")
+    ctx.seen["suzhou_school"] = result.to_json()
+    ctx.say.expect(
+        "accepted: issuer is Shanghai's",
+        result.valid and result.issuer == ctx.stack.issuers["shanghai"].issuer_url,
+        reason=result.reason,
+    )
