@@ -15,6 +15,7 @@ from permit_cli.main import LazyGroup
 SERVICES: dict[str, str] = {
     "issuer": "issuer.cli:serve_issuer",
     "wallet": "wallet_api.cli:serve_wallet",
+    "verifier": "verifier.service_cli:serve_verifier",
     "all": "permit_cli.serve_all:serve_all",
 }
 

@@ -149,6 +149,21 @@ class StatusResolver:
         entry = self._entry(issuer, uri, now)
         return status_at(entry.status_list, idx)
 
+    def refresh(self, issuer: IssuerTrust, *, uri: str, now: int) -> CachedStatus:
+        """Fetch, verify and cache ``uri`` now, however fresh the cached copy is.
+
+        For a service's background refresh shortly before ``ttl`` runs out, so requests keep
+        hitting the cache. The caller has checked ``uri`` against the issuer's prefixes
+        (DESIGN §5). Offline there is nothing to refresh from: ``status_unavailable``.
+        """
+        if self._offline:
+            raise StatusUnavailable()
+        with self._lock:
+            token = self._fetch(uri)
+            entry = self._verify(issuer, uri, token, now, fetched_at=now)
+            self._cache.put(entry)
+            return entry
+
     def _entry(self, issuer: IssuerTrust, uri: str, now: int) -> CachedStatus:
         cached = self._cache.get(uri) or self._from_disk(issuer, uri, now)
         if self._offline:
