@@ -233,6 +233,7 @@ def create_app(
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory``: settings from the environment."""
     import gc
+
     app = create_app(VerifierSettings.load())
     gc.collect()
     gc.freeze()
