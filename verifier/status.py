@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,10 +114,18 @@ class DirectoryStatusCache:
         self._memory.put(entry)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(entry.uri)
-        tmp = path.with_suffix(".tmp")
         record = {"uri": entry.uri, "token": entry.token, "fetched_at": entry.fetched_at}
-        tmp.write_text(json.dumps(record), "utf-8")
-        tmp.replace(path)
+        # A temporary name unique to this writer: several workers sharing the directory must
+        # never write into each other's half-written file before the atomic rename.
+        fd, tmp_name = tempfile.mkstemp(dir=self.directory, prefix=path.name, suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(record))
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 class StatusResolver:

@@ -245,3 +245,33 @@ def test_human_output(world: World) -> None:
     assert "浦东新区" in result.stdout
     out = io.StringIO(result.stdout)
     assert "id_number" not in out.getvalue()
+
+
+def test_directory_cache_writers_do_not_collide(world: World, tmp_path: Path) -> None:
+    """Concurrent writers of the same URI each rename their own temporary file."""
+    import threading
+
+    from verifier.status import CachedStatus, DirectoryStatusCache
+    from wire.statuslist import StatusList
+
+    cache = DirectoryStatusCache(tmp_path / "shared")
+    token = world.publish(0)
+    entry = CachedStatus(world.status_uri, token, world.now, 300, world.now + 3600,
+                         StatusList.from_entries(8, 2, {}))  # fmt: skip
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(50):
+                cache.put(entry)
+        except OSError as exc:  # pragma: no cover - the failure this test guards against
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert cache.load(world.status_uri) == (token, world.now)
+    assert not list((tmp_path / "shared").glob("*.tmp"))

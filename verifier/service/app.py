@@ -232,9 +232,4 @@ def create_app(
 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory``: settings from the environment."""
-    import gc
-
-    app = create_app(VerifierSettings.load())
-    gc.collect()
-    gc.freeze()
-    return app
+    return create_app(VerifierSettings.load())

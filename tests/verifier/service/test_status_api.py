@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.verifier.service.conftest import Federation, TestClient
 from tests.verifier.service.test_reason_codes_api import hostile, kb
 from tests.wire.conftest import changed
 from verifier.service.core import VerifierService
+from verifier.status import MemoryStatusCache, StatusResolver
+from wire.errors import StatusUnavailable
+from wire.jws import ALGORITHMS
 
 
 def verify(
@@ -146,3 +151,23 @@ def test_offline_an_expired_cached_list_is_status_invalid(
     with TestClient(app) as offline:
         federation.clock.advance(401)
         assert verify(offline, federation)["reason"] == "status_invalid"
+
+
+def test_an_offline_resolver_has_nothing_to_refresh(federation: Federation) -> None:
+    """``StatusResolver.refresh`` (the background refresh) never fetches offline."""
+    resolver = StatusResolver(
+        client=None, cache=MemoryStatusCache(), algorithms=ALGORITHMS, offline=True
+    )
+    issuer = federation.cities["sh"]
+    with pytest.raises(StatusUnavailable):
+        resolver.refresh(_Issuer(issuer.iss), uri=issuer.status_uri, now=federation.clock.now)
+    assert federation.fetches() == 0
+
+
+class _Issuer:
+    def __init__(self, iss: str) -> None:
+        self.iss = iss
+        self.status_list_prefixes: tuple[str, ...] = ()
+
+    def key(self, kid: str) -> None:
+        return None
