@@ -10,7 +10,7 @@ Unexpected exceptions are a bare 500, logged by type only.
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,40 +19,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wallet_api.errors import IssuerRefused, VerifierRefused, http_status
 from wire.errors import AuthenticationRequired, InvalidInput, PermitError, RateLimited
+from wire.problem import (
+    PROBLEM_CONTENT_TYPE,
+    http_problem,
+    problem_body,
+    validation_problem,
+)
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "install_error_handlers", "problem_response"]
 
-PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
-_TYPE_PREFIX: Final = "urn:residence-permit:problem:"
 _log = logging.getLogger(__name__)
-_TITLES: Final = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Content Too Large",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-_HTTP_CODES: Final = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
 
 
 def problem_response(
     *, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": _TYPE_PREFIX + code,
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **extra,
-    }
+    """A problem+json response (:func:`wire.problem.problem_body`)."""
+    body = problem_body(status=status, code=code, detail=detail, **extra)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -78,40 +61,20 @@ def _permit_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _field_name(loc: tuple[int | str, ...]) -> str:
-    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
-    name = ".".join(str(part) for part in parts) or "body"
-    return name if len(name) <= 64 else name[:64] + "…"
-
-
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "field": _field_name(tuple(err.get("loc", ()))),
-            "message": str(err.get("msg", "")).removeprefix("Value error, "),
-        }
-        for err in exc.errors()
-    ]
-    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
-    return problem_response(
-        status=422,
-        code=InvalidInput.code,
-        detail=f"{first['field']}: {first['message']}",
-        field=first["field"],
-        errors=errors,
+    return JSONResponse(
+        validation_problem(exc.errors()), status_code=422, media_type=PROBLEM_CONTENT_TYPE
     )
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
-    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
-    return problem_response(
-        status=exc.status_code,
-        code=code,
-        detail=detail,
+    return JSONResponse(
+        http_problem(exc.status_code, exc.detail),
+        status_code=exc.status_code,
         headers=dict(exc.headers) if exc.headers else None,
+        media_type=PROBLEM_CONTENT_TYPE,
     )
 
 
