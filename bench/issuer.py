@@ -51,11 +51,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bench.applicants import application as _application
 from issuer.audit import verify_stored_chain
 from issuer.authz import Principal
 from issuer.db import create_engine_for, session_scope
 from issuer.migrate import upgrade
-from issuer.models import ApplicationCreate, Batch, Employer, Role, StatusList, metadata
+from issuer.models import Batch, Employer, Role, StatusList, metadata
 from issuer.services.applications import submit_application
 from issuer.services.bulk import approve_batch
 from issuer.services.offers import approve_with_offer
@@ -81,48 +82,6 @@ from wire.verify import IssuerTrust, check_presentation
 
 POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-FACTS: dict[str, Any] = {
-    "residence_months": 12,
-    "intended_stay_days": 365,
-    "housing": "rented_registered",
-    "has_residence_proof": True,
-    "employment": "contract",
-    "has_business_license": False,
-    "social_insurance_months_continuous": 6,
-    "social_insurance_months_last_24": 6,
-    "studying": False,
-    "joining_hukou_relative": False,
-    "meets_settlement_conditions": False,
-    "minor_child_of_holder": False,
-}
-
-
-def _id_number(serial: int) -> str:
-    first17 = f"310104199003{1 + serial % 28:02d}{serial % 1000:03d}"
-    first17 = first17[:16] + ("2" if int(first17[16]) % 2 else first17[16])  # even: female
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
-
-
-def _application(serial: int) -> ApplicationCreate:
-    id_number = _id_number(serial)
-    return ApplicationCreate.model_validate(
-        {
-            "jurisdiction": "shanghai",
-            "name": "李梅",
-            "sex": "F",
-            "birth_date": f"1990-03-{id_number[12:14]}",
-            "id_number": id_number,
-            "hukou_address": "安徽省合肥市蜀山区长江西路100号",
-            "residence_address": {
-                "region_code": "310104",
-                "district": "徐汇区",
-                "street": "漕溪北路88号",
-            },
-            "facts": FACTS,
-        }
-    )
 
 
 class Clock:

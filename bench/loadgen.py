@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import statistics
 import time
 from collections import deque
-from pathlib import Path
 from typing import Any
+
+from bench.procs import child_cpu_seconds, cpu_seconds
 
 __all__ = [
     "child_cpu_seconds",
@@ -38,39 +38,6 @@ def summary(latencies: list[float], count: int, elapsed: float) -> dict[str, flo
         "count": count,
         "seconds": elapsed,
     }
-
-
-def _processes() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, user + system CPU seconds so far), from Linux ``/proc``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    return stats
-
-
-def child_cpu_seconds(parent: int) -> dict[int, float]:
-    """CPU seconds of each direct child of ``parent`` (uvicorn's worker processes)."""
-    return {pid: cpu for pid, (ppid, cpu) in _processes().items() if ppid == parent}
-
-
-def cpu_seconds(root: int) -> float:
-    """User + system CPU of ``root`` and all its descendants so far."""
-    stats = _processes()
-    family, total, frontier = {root}, 0.0, [root]
-    while frontier:
-        pid = frontier.pop()
-        total += stats.get(pid, (0, 0.0))[1]
-        children = [c for c, (parent, _) in stats.items() if parent == pid and c not in family]
-        family.update(children)
-        frontier.extend(children)
-    return total
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import DateTime, Dialect, event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -29,6 +29,7 @@ from sqlmodel import Session, create_engine
 from issuer.settings import IssuerSettings
 
 __all__ = [
+    "PG_CONNECT_TIMEOUT_SECONDS",
     "TZDateTime",
     "core_connection",
     "create_engine_for",
@@ -36,6 +37,9 @@ __all__ = [
     "session_scope",
     "utcnow",
 ]
+
+#: Seconds a PostgreSQL connect may take before the request fails (503) instead of hanging.
+PG_CONNECT_TIMEOUT_SECONDS: Final = 5
 
 
 class TZDateTime(TypeDecorator[datetime]):
@@ -77,14 +81,28 @@ def create_engine_for(settings: IssuerSettings) -> Engine:
 
     PostgreSQL URLs may carry libpq options, e.g. ``?options=-csearch_path%3Dissuer`` to keep
     the issuer's tables in their own schema (the tests give each module a schema this way).
+    Statement parameters are names and ID numbers, so they are kept out of exception texts
+    and logs (``hide_parameters``). A pooled PostgreSQL connection is checked before each use
+    (``pool_pre_ping``: after a server restart the service recovers by itself), and a connect
+    gives up after :data:`PG_CONNECT_TIMEOUT_SECONDS` unless the URL sets ``connect_timeout``
+    (a server that accepts and never answers would otherwise hold the request forever). The
+    API answers such failures 503 (:mod:`issuer.api.errors`, docs/faults.md).
     """
     url = settings.database_url
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         ensure_sqlite_directory(url)
-        engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_seconds})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": settings.sqlite_busy_timeout_seconds},
+            hide_parameters=True,
+        )
         _configure_sqlite(engine, busy_timeout_ms=int(settings.sqlite_busy_timeout_seconds * 1000))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    )
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:

@@ -17,6 +17,8 @@ import click
 from wire.errors import PermitError
 
 if TYPE_CHECKING:
+    import httpx
+
     from verifier.pipeline import Verifier
     from wire.verify import VerificationResult
 
@@ -26,12 +28,21 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00"
 _MAX_TEXT_INPUT = 1024 * 1024
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file``, except that a name the OS refuses to look up (longer than NAME_MAX,
+    as any bare issuer JWT is) is simply not a file: INPUT is then the presentation text."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _read_input(source: str) -> str:
     """The presentation text: the argument itself, stdin (``-``), a text file or a QR image."""
     if source == "-":
         return sys.stdin.buffer.read(_MAX_TEXT_INPUT).decode("utf-8", errors="replace")
     path = Path(source)
-    if "~" not in source and path.is_file():
+    if "~" not in source and _is_file(path):
         with path.open("rb") as handle:
             head = handle.read(16)
         if head.startswith(_IMAGE_MAGIC):
@@ -65,6 +76,7 @@ def _build_verifier(
     max_offline_age: int,
     allow_insecure_loopback: bool,
     now: int,
+    http_timeout: float,
 ) -> Verifier:
     from keys.trustlist import load_trust_list_file
     from verifier.pipeline import Verifier
@@ -80,13 +92,14 @@ def _build_verifier(
         now=now,
         allow_insecure_loopback=allow_insecure_loopback,
     )
-    client = None
-    if not offline:
+
+    def http_client() -> httpx.Client:
         import httpx
 
-        client = httpx.Client(timeout=5.0, follow_redirects=False, trust_env=False)
+        return httpx.Client(timeout=http_timeout, follow_redirects=False, trust_env=False)
+
     resolver = StatusResolver(
-        client=client,
+        client_factory=None if offline else http_client,
         cache=DirectoryStatusCache(cache_dir / "status"),
         algorithms=ALGORITHMS,
         offline=offline,
@@ -155,6 +168,13 @@ def _default_cache_dir() -> Path:
     help="Oldest cached status list accepted offline, in seconds.",
 )
 @click.option(
+    "--http-timeout",
+    type=click.FloatRange(min=0, min_open=True, max=60),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait on a status-list server (connect, each read) before status_unavailable.",
+)
+@click.option(
     "--allow-insecure-loopback",
     is_flag=True,
     help="Allow plain-http status lists on loopback addresses (tests, local demos).",
@@ -172,6 +192,7 @@ def verify(
     offline: bool,
     cache_dir: Path | None,
     max_offline_age: int,
+    http_timeout: float,
     allow_insecure_loopback: bool,
     as_json: bool,
 ) -> None:
@@ -192,6 +213,7 @@ def verify(
             max_offline_age=max_offline_age,
             allow_insecure_loopback=allow_insecure_loopback,
             now=at,
+            http_timeout=http_timeout,
         )
         result = verifier.verify(text, profile=profile, now=at, audience=audience, nonce=nonce)
     except PermitError as error:

@@ -46,7 +46,11 @@ def decode_qr_image(data: bytes) -> str:
                 raise QrImageTooLarge()
             image.load()
             rgb = image.convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own check runs inside ``Image.open``, before ours, for declared sizes above
+        # its limit (the warning is an exception where warnings are errors): still too large.
+        raise QrImageTooLarge() from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise QrImageError() from exc
     import zxingcpp
 

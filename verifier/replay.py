@@ -7,10 +7,13 @@ verify the same QR at the same moment cannot both accept it.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from wire.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     import redis
@@ -19,12 +22,23 @@ __all__ = ["MemoryNonceCache", "RedisNonceCache", "SqliteNonceCache"]
 
 
 class MemoryNonceCache:
-    """One process: a dict of key → expiry, pruned as it grows."""
+    """One process: a dict of key → expiry, with a heap that retires expired keys as it goes.
+
+    Every ``add`` first drops the keys whose window has closed (amortised O(log n)), so memory
+    follows the rate of verifications times the freshness window rather than growing until a
+    cap. The cap is a hard bound that fails *closed*: when it is reached with every key still
+    live, ``add`` raises :class:`ServiceUnavailable` (a 503) instead of forgetting a nonce,
+    which would let that presentation be replayed.
+    """
 
     def __init__(self, max_entries: int = 1_000_000) -> None:
         self._expiry: dict[str, int] = {}
+        self._queue: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._max_entries = max_entries
+
+    def __len__(self) -> int:
+        return len(self._expiry)
 
     def seen(self, key: str, *, now: int) -> bool:
         with self._lock:
@@ -33,13 +47,22 @@ class MemoryNonceCache:
 
     def add(self, key: str, *, now: int, ttl: int) -> bool:
         with self._lock:
+            self._prune(now)
             expiry = self._expiry.get(key)
             if expiry is not None and expiry > now:
                 return False
             if len(self._expiry) >= self._max_entries:
-                self._expiry = {k: e for k, e in self._expiry.items() if e > now}
+                raise ServiceUnavailable("the replay cache is full")
             self._expiry[key] = now + ttl
+            heapq.heappush(self._queue, (now + ttl, key))
             return True
+
+    def _prune(self, now: int) -> None:
+        queue, table = self._queue, self._expiry
+        while queue and queue[0][0] <= now:
+            expiry, key = heapq.heappop(queue)
+            if table.get(key) == expiry:  # not re-added with a later expiry since
+                del table[key]
 
 
 class SqliteNonceCache:

@@ -138,16 +138,23 @@ class StatusResolver:
     def __init__(
         self,
         *,
-        client: httpx.Client | None,
+        client: httpx.Client | None = None,
+        client_factory: Callable[[], httpx.Client] | None = None,
         cache: StatusCache,
         algorithms: frozenset[str],
         offline: bool = False,
         max_offline_age: int = 86_400,
         on_fetch: Callable[[str], None] | None = None,
     ) -> None:
-        if client is None and not offline:
+        """``client_factory`` defers building the HTTP client to the first real fetch.
+
+        The CLI uses it: creating an ``httpx.Client`` loads the CA bundle (~40 ms), which a
+        verification answered from the cache, or rejected before the status check, never needs.
+        """
+        if client is None and client_factory is None and not offline:
             raise ValueError("an online resolver needs an HTTP client")
         self._client = client
+        self._client_factory = client_factory
         self._cache = cache
         self._algorithms = algorithms
         self._offline = offline
@@ -229,7 +236,9 @@ class StatusResolver:
     def _fetch(self, uri: str) -> str:
         import httpx  # only online verification pays for importing the HTTP stack
 
-        assert self._client is not None
+        if self._client is None:
+            assert self._client_factory is not None
+            self._client = self._client_factory()
         if self._on_fetch is not None:
             self._on_fetch(uri)
         try:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import DateTime, Dialect, event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -21,7 +21,16 @@ from sqlmodel import Session, create_engine
 
 from wallet_api.settings import WalletSettings
 
-__all__ = ["TZDateTime", "create_engine_for", "session_scope", "utcnow"]
+__all__ = [
+    "PG_CONNECT_TIMEOUT_SECONDS",
+    "TZDateTime",
+    "create_engine_for",
+    "session_scope",
+    "utcnow",
+]
+
+#: Seconds a PostgreSQL connect may take before the request fails (503) instead of hanging.
+PG_CONNECT_TIMEOUT_SECONDS: Final = 5
 
 
 class TZDateTime(TypeDecorator[datetime]):
@@ -47,14 +56,29 @@ class TZDateTime(TypeDecorator[datetime]):
 
 
 def create_engine_for(settings: WalletSettings) -> Engine:
-    """An engine for ``settings.database_url`` (PostgreSQL may carry ``?options=-csearch_path``)."""
+    """An engine for ``settings.database_url`` (PostgreSQL may carry ``?options=-csearch_path``).
+
+    As the issuer's (:func:`issuer.db.create_engine_for`, docs/faults.md): statement
+    parameters stay out of exception texts and logs, pooled PostgreSQL connections are checked
+    before use, and a connect gives up after :data:`PG_CONNECT_TIMEOUT_SECONDS` unless the URL
+    sets ``connect_timeout``; the API answers 503 (:mod:`wallet_api.api.errors`).
+    """
     url = settings.database_url
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        connect_args = (
+            {}
+            if "connect_timeout" in parsed.query
+            else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+        )
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+        )
     if parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_seconds})
+    engine = create_engine(
+        url, connect_args={"timeout": settings.sqlite_busy_timeout_seconds}, hide_parameters=True
+    )
     busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
 
     @event.listens_for(engine, "connect")

@@ -15,8 +15,10 @@ from wire.errors import InvalidInput
 
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
+    "PROBLEM_SCHEMA",
     "http_problem",
     "problem_body",
+    "problem_responses",
     "title",
     "validation_problem",
 ]
@@ -41,6 +43,28 @@ _TITLES: Final = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+#: JSON Schema of a problem body (RFC 9457 §3 members, our ``code``, the validation extensions),
+#: for the services' OpenAPI documents; other extensions (``issuer_error``, ...) are allowed.
+PROBLEM_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
 #: Codes for errors raised by the framework itself (unknown route, wrong method, ...).
 _HTTP_CODES: Final = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
 
@@ -59,6 +83,21 @@ def problem_body(*, status: int, code: str, detail: str, **extra: Any) -> dict[s
         "detail": detail,
         "code": code,
         **extra,
+    }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI response objects (FastAPI's ``responses=``) for statuses answered with a problem.
+
+    The services declare with this what their one error handler can answer, so the document a
+    client reads matches the wire (checked by schemathesis in ``tests/api_fuzz``).
+    """
+    return {
+        status: {
+            "description": title(status),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
     }
 
 

@@ -96,7 +96,10 @@ def paths_from_dcql(query: Any) -> tuple[str, ...]:
 
 
 def _check_response_uri(uri: str, *, allow_insecure_loopback: bool) -> None:
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unbalanced "[" in the host ("Invalid IPv6 URL")
+        raise _refuse("response_uri", "must be an https URL") from None
     secure = parts.scheme == "https"
     loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
     if not (secure or (loopback and allow_insecure_loopback)):
@@ -142,7 +145,10 @@ def parse_request_uri(text: str, *, allow_insecure_loopback: bool = False) -> Ve
     """
     if len(text) > _MAX_URI:
         raise _refuse("request", "is too long")
-    parts = urlsplit(text.strip())
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:  # e.g. an unbalanced "[" in the host ("Invalid IPv6 URL")
+        raise _refuse("request", "is not an openid4vp request") from None
     if parts.scheme != REQUEST_SCHEME:
         raise _refuse("request", "is not an openid4vp request")
     pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False)
@@ -167,7 +173,7 @@ def parse_request_uri(text: str, *, allow_insecure_loopback: bool = False) -> Ve
         raise _refuse("nonce", "must be 16 to 256 ASCII characters")
     try:
         query = json.loads(params["dcql_query"])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
         raise _refuse("dcql_query", "is not JSON") from None
     claims = paths_from_dcql(query)
     return VerifierRequest(response_uri, nonce, params["state"], params["profile"], claims)
@@ -188,7 +194,7 @@ def parse_vp_token_form(fields: Mapping[str, str]) -> tuple[str, str]:
         raise _refuse("vp_token", "and state are required")
     try:
         token = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
         raise _refuse("vp_token", "is not JSON") from None
     entries = token.get(CREDENTIAL_QUERY_ID) if isinstance(token, dict) else None
     if not isinstance(entries, list) or len(entries) != 1 or not isinstance(entries[0], str):

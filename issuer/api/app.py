@@ -35,6 +35,7 @@ from issuer.settings import IssuerSettings
 from issuer.signing import load_signing_ring
 from issuer.worker import BatchWorker
 from keys.ring import KeyRing
+from wire.problem import problem_responses
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -76,6 +77,8 @@ def create_app(
         title="Residence permit issuer",
         version="0.1.0",
         lifespan=lifespan,
+        # Any route: an unreadable body, invalid input, the database unavailable.
+        responses=problem_responses(400, 422, 503),
     )
     app.state.settings = settings
     app.state.engine = db
@@ -92,15 +95,17 @@ def create_app(
         engine=db, ring=app.state.signing_ring, settings=settings, clock=clock
     )
     install_error_handlers(app)
-    app.include_router(auth.router)
+    # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire).
+    officer = problem_responses(401, 403, 404, 409)
+    app.include_router(auth.router, responses=problem_responses(401, 429))
     app.include_router(eligibility.router)
-    app.include_router(applications.router)
-    app.include_router(batches.router)
-    app.include_router(offers.router)
-    app.include_router(oid4vci.build_router(settings))
+    app.include_router(applications.router, responses=officer)
+    app.include_router(batches.router, responses={**officer, **problem_responses(413, 415)})
+    app.include_router(offers.router, responses=officer)
+    app.include_router(oid4vci.build_router(settings))  # OAuth errors: declared per route
     app.include_router(paper.build_router(settings))
-    app.include_router(status.router)
-    app.include_router(permits.router)
+    app.include_router(status.router, responses=problem_responses(404))
+    app.include_router(permits.router, responses=officer)
     return app
 
 

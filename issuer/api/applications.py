@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.api.deps import NowDep, PrincipalDep, SessionDep
+from issuer.api.deps import MAX_OFFSET, NowDep, PrincipalDep, SessionDep
 from issuer.api.offers import OfferPublic
 from issuer.models.applications import (
     ApplicationCreate,
@@ -58,7 +58,7 @@ def list_applications(
     state: Annotated[str | None, Query(max_length=16)] = None,
     jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ApplicationPublic]:
     """Applications of the officer's own jurisdiction (another jurisdiction: 403)."""
     rows = service.list_applications(

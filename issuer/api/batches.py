@@ -22,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
-from issuer.api.deps import NowDep, PrincipalDep, SessionDep
+from issuer.api.deps import MAX_OFFSET, NowDep, PrincipalDep, SessionDep
 from issuer.api.offers import OfferPublic
 from issuer.api.publishing import RingDep
 from issuer.batchfile import UploadFormat, format_for_media_type
@@ -58,7 +58,15 @@ _UPLOAD_BODY: Final[dict[str, Any]] = {
         "required": True,
         "content": {
             "text/csv": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            # Rows are checked one by one: a row that is not an application (not even an
+            # object) becomes a row error of the batch, it does not refuse the upload.
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"description": "an application (POST /v1/applications body)"},
+                }
+            },
         },
     }
 }
@@ -144,7 +152,7 @@ def list_batches(
     employer: EmployerDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[BatchPublic]:
     """The employer's own batches, newest first."""
     return service.list_batches(session=session, employer=employer, limit=limit, offset=offset)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -24,6 +24,7 @@ from issuer.settings import SettingsDep
 from wire.errors import AuthenticationRequired
 
 __all__ = [
+    "MAX_OFFSET",
     "Clock",
     "NowDep",
     "PasswordsDep",
@@ -39,6 +40,10 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+
+#: Upper bound of the list routes' ``offset``: far past any real listing, far below the 64-bit
+#: integers the databases take (a larger one was an unhandled OverflowError, i.e. a 500).
+MAX_OFFSET: Final = 1_000_000
 
 #: Only for the OpenAPI description ("Authorize" button); errors are raised below as problems.
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)

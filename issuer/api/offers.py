@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/v1/applications", tags=["offers"])
 
 StatusToken = Annotated[str, Header(alias="X-Status-Token", min_length=1, max_length=128)]
 _PNG_HEADERS = {"Cache-Control": "no-store"}
+_PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
 
 
 class OfferPublic(BaseModel):
@@ -77,7 +78,7 @@ def get_offer(
     return OfferPublic.of(view)
 
 
-@router.get("/{application_id}/offer/qr", response_class=Response)
+@router.get("/{application_id}/offer/qr", response_class=Response, responses=_PNG)
 def get_offer_qr(
     application_id: uuid.UUID,
     session: SessionDep,
@@ -134,7 +135,7 @@ def get_applicant_offer(
     return OfferPublic.of(view)
 
 
-@router.get("/{application_id}/status/offer/qr", response_class=Response)
+@router.get("/{application_id}/status/offer/qr", response_class=Response, responses=_PNG)
 def get_applicant_offer_qr(
     application_id: uuid.UUID,
     token: StatusToken,

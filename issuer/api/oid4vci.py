@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import NowDep, SessionDep
-from issuer.api.errors import oauth_error_response
+from issuer.api.errors import oauth_error_response, oauth_error_responses
 from issuer.api.paper import PAPER_ENDPOINT_MEMBER, paper_endpoint_url
 from issuer.api.publishing import RingDep
 from issuer.services import oid4vci as service
@@ -41,6 +41,7 @@ from wire.oid4vci import (
 __all__ = ["build_router", "endpoint_urls"]
 
 _NO_STORE: Final = {"Cache-Control": "no-store"}
+_OAUTH_ERRORS: Final = oauth_error_responses(400, 401)
 _FORM: Final = "application/x-www-form-urlencoded"
 #: A token request has at most four parameters; a few unknown ones are tolerated (§6.1).
 _MAX_FORM_FIELDS: Final = 16
@@ -140,7 +141,7 @@ def build_router(settings: IssuerSettings) -> APIRouter:
         """JWT VC Issuer Metadata (SD-JWT VC): the public keys of the signing ring."""
         return jwt_vc_issuer_metadata(settings.issuer_url, ring.jwks())
 
-    @router.post(_path(urls["token"]))
+    @router.post(_path(urls["token"]), responses=_OAUTH_ERRORS)
     def token(
         request: Annotated[TokenRequest, Depends(token_request)],
         session: SessionDep,
@@ -162,7 +163,7 @@ def build_router(settings: IssuerSettings) -> APIRouter:
         answer = service.new_nonce(session=session, settings=settings, now=now)
         return JSONResponse(answer.to_json(), headers=_NO_STORE)
 
-    @router.post(_path(urls["credential"]))
+    @router.post(_path(urls["credential"]), responses=_OAUTH_ERRORS)
     def credential(
         access_token: Annotated[str | None, Depends(bearer_token)],
         body: Annotated[bytes, Depends(credential_body)],

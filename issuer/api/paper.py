@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import NowDep, SessionDep
+from issuer.api.errors import oauth_error_responses
 from issuer.api.publishing import RingDep
 from issuer.services.paper import MAX_PAPER_BODY, issue_paper_credential
 from issuer.settings import IssuerSettings, SettingsDep
@@ -48,7 +49,10 @@ def build_router(settings: IssuerSettings) -> APIRouter:
     """The paper-credential route for ``settings.issuer_url``."""
     router = APIRouter(tags=["openid4vci"])
 
-    @router.post(urlsplit(paper_endpoint_url(settings)).path or "/")
+    @router.post(
+        urlsplit(paper_endpoint_url(settings)).path or "/",
+        responses=oauth_error_responses(400, 401),
+    )
     def issue(
         body: Annotated[bytes, Depends(_bounded_body)],
         session: SessionDep,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from issuer.api.deps import NowDep, PrincipalDep, SessionDep
+from issuer.api.deps import MAX_OFFSET, NowDep, PrincipalDep, SessionDep
 from issuer.api.offers import OfferPublic
 from issuer.api.publishing import PublisherDep
 from issuer.authz import Principal
@@ -87,7 +87,7 @@ def list_permits(
     due_within: Annotated[str | None, Query(pattern=r"^[0-9]{1,3}d$")] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=endorsements.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[Permit]:
     """Permits of the officer's jurisdiction; ``due_within=30d``: endorsement ends within 30
     days (today included), soonest first."""

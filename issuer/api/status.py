@@ -9,7 +9,7 @@ to publish as the issuer's ``status_list_prefixes`` in the trust list (DESIGN §
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import Response
@@ -24,6 +24,10 @@ __all__ = ["STATUS_LIST_MEDIA_TYPE", "etag_matches", "router"]
 STATUS_LIST_MEDIA_TYPE: Final = "application/statuslist+jwt"
 
 router = APIRouter(tags=["status"])
+_DOCUMENTED: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"content": {STATUS_LIST_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    304: {"description": "Not Modified: the client's copy (If-None-Match) is current"},
+}
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -37,7 +41,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-@router.get("/status/{list_id}", response_class=Response)
+@router.get("/status/{list_id}", response_class=Response, responses=_DOCUMENTED)
 def get_status_list(
     list_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,

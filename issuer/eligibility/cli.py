@@ -89,7 +89,7 @@ def _read(path: str) -> str:
 def _decode(text: str) -> object:
     try:
         return loads_strict(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise InvalidInput("FACTS.json is not valid JSON", field="facts") from None
     except DuplicateKeyError as exc:
         raise InvalidInput("a fact is given twice", field=exc.key[:64]) from None

@@ -26,6 +26,7 @@ __all__ = [
     "OfficerCreate",
     "OfficerPublic",
     "Role",
+    "is_username",
     "normalize_username",
 ]
 
@@ -49,6 +50,11 @@ def normalize_username(value: str) -> str:
     return value.strip().casefold()
 
 
+def is_username(value: str) -> bool:
+    """Whether a normalized ``value`` can name an officer (login skips the lookup otherwise)."""
+    return bool(value) and set(value) <= _USERNAME_CHARS and value[0].isalnum()
+
+
 class OfficerBase(IssuerModel):
     username: str = Field(min_length=3, max_length=64, unique=True, index=True)
     role: str = Field(sa_type=String(16))
@@ -58,7 +64,7 @@ class OfficerBase(IssuerModel):
     @classmethod
     def _username(cls, value: str) -> str:
         value = normalize_username(value)
-        if not value or not set(value) <= _USERNAME_CHARS or not value[0].isalnum():
+        if not is_username(value):
             raise ValueError("username may hold a-z, 0-9, '.', '_' and '-' and start alphanumeric")
         return value
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from issuer.audit import append_event
 from issuer.authz import Principal
-from issuer.models.officers import Officer, OfficerCreate, Role, normalize_username
+from issuer.models.officers import Officer, OfficerCreate, Role, is_username, normalize_username
 from issuer.ratelimit import LoginThrottle
 from issuer.security import (
     Passwords,
@@ -133,9 +133,13 @@ def login(
     """
     key = LoginThrottle.key(username, client)
     throttle.check(key, now=now)
-    officer = session.exec(
-        select(Officer).where(Officer.username == normalize_username(username)).with_for_update()
-    ).first()
+    name = normalize_username(username)
+    # A name no officer can have is not looked up (PostgreSQL refuses NUL in text: a 500).
+    officer = (
+        session.exec(select(Officer).where(Officer.username == name).with_for_update()).first()
+        if is_username(name)
+        else None
+    )
     password_ok = passwords.verify(officer.password_hash if officer else None, password)
     if officer is None or not password_ok or officer.disabled:
         throttle.failed(key, now=now)

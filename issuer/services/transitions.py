@@ -57,10 +57,14 @@ _SET_STATE: Final = {
 
 
 def check_reason(reason: str) -> str:
-    """The officer's reason, trimmed; 1 to :data:`MAX_REASON` characters."""
+    """The officer's reason, trimmed; 1 to :data:`MAX_REASON` characters of text: line breaks
+    and tabs, but no other control character (PostgreSQL refuses NUL in text columns, which
+    was a 500)."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise InvalidInput(f"reason must hold 1 to {MAX_REASON} characters", field="reason")
+    if any((ord(c) < 0x20 and c not in "\t\n\r") or 0x7F <= ord(c) < 0xA0 for c in reason):
+        raise InvalidInput("reason must not contain control characters", field="reason")
     return reason
 
 

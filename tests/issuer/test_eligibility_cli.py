@@ -133,6 +133,11 @@ def test_invalid_json() -> None:
     assert_bad_input(run(["-j", "national", "-"], stdin="{not json"), "not valid JSON")
 
 
+def test_deeply_nested_json_is_bad_input_not_a_traceback() -> None:
+    nested = "[" * 20_000 + "]" * 20_000  # under the size limit, past the recursion limit
+    assert_bad_input(run(["-j", "national", "-"], stdin=nested), "not valid JSON")
+
+
 def test_duplicate_fact() -> None:
     text = json.dumps(NOTHING)[:-1] + ', "studying": true}'
     assert_bad_input(run(["-j", "national", "-"], stdin=text), "twice", "studying")

@@ -31,6 +31,7 @@ from verifier.service.core import Clock, VerifierService
 from verifier.service.errors import install_error_handlers
 from verifier.service.limits import BodyLimit
 from verifier.service.requests import MemoryRequestStore, RedisRequestStore, RequestStore
+from verifier.service.routes_verify import document_verify
 from verifier.service.settings import VerifierSettings
 from verifier.service.status_refresh import StatusRefresher, TrackingStatusLookup
 from verifier.service.trust import (
@@ -44,6 +45,7 @@ from verifier.service.web import install_web
 from verifier.status import DirectoryStatusCache, MemoryStatusCache, StatusCache, StatusResolver
 from wire.errors import ConfigurationError, PermitError
 from wire.jws import ALGORITHMS
+from wire.problem import problem_responses
 from wire.profiles import Profile, load_profiles
 from wire.verify import NonceCache
 
@@ -219,12 +221,18 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         telemetry={"tracing": telemetry, "metrics": telemetry, "logs": telemetry},
+        # Any route: an unreadable or oversized body, invalid input, trust list expired or
+        # Redis down.
+        responses=problem_responses(400, 413, 422, 503),
     )
     app.state.settings = settings
     app.state.service = service
     install_error_handlers(app)
-    app.include_router(routes_verify.router)
-    app.include_router(routes_requests.router)
+    # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire).
+    verify_errors = problem_responses(401, 403, 409)
+    app.include_router(routes_verify.router, responses=verify_errors)
+    app.include_router(routes_requests.router, responses=problem_responses(401, 403, 404))
+    document_verify(app, {**verify_errors, **problem_responses(400, 413, 422, 503)})
     install_web(app)
     app.add_middleware(BodyLimit)
     return app

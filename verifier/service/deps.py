@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from verifier.service.accounts import Account
 from verifier.service.core import VerifierService
@@ -63,7 +64,18 @@ async def caller_for(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(caller_for)]
 
 
-async def _account_caller(request: Request) -> AccountCaller:
+#: Declares the account key in the OpenAPI document; :func:`caller_for` does the checking.
+_account_key = HTTPBearer(
+    scheme_name="AccountKey",
+    description="A verifier account key (docs/verifier.md, section Accounts).",
+    auto_error=False,
+)
+
+
+async def _account_caller(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_account_key)],
+) -> AccountCaller:
     caller = await caller_for(request)
     if caller.account is None:
         raise AuthenticationRequired("an account key is required")

@@ -25,6 +25,7 @@ from wire.errors import (
     Conflict,
     InvalidInput,
     PermitError,
+    ServiceUnavailable,
 )
 from wire.problem import (
     PROBLEM_CONTENT_TYPE,
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+#: Seconds a client should wait before retrying after a 503 for Redis (replay cache, request
+#: store): the same header as the issuer's and the wallet's database 503s (docs/faults.md).
+RETRY_AFTER_SECONDS: Final = 5
 
 
 class VerifierBoundProfile(Conflict):
@@ -88,6 +92,8 @@ def _permit_error(_request: Request, exc: Exception) -> JSONResponse:
         extra["field"] = exc.field
     if isinstance(exc, AuthenticationRequired):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if status >= 500:
         _log.error("request failed: %s", exc.code)
     return problem_response(
@@ -116,7 +122,10 @@ def _redis_error(_request: Request, exc: Exception) -> JSONResponse:
     """The shared replay cache or request store is unreachable: fail closed (503)."""
     _log.error("redis unavailable: %s", type(exc).__name__)
     return problem_response(
-        status=503, code="service_unavailable", detail="the shared cache is unavailable"
+        status=503,
+        code="service_unavailable",
+        detail="the shared cache is unavailable",
+        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

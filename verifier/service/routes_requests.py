@@ -31,6 +31,21 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 _NO_STORE = {"Cache-Control": "no-store"}
 _FORM = "application/x-www-form-urlencoded"
+#: The wallet-facing refusal (OpenID4VP 1.0 §8.2): OAuth ``error`` and the DESIGN §6 ``reason``.
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "Refused: `error` (OAuth) and `reason` (DESIGN §6)",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["error", "reason"],
+                    "properties": {"error": {"type": "string"}, "reason": {"type": "string"}},
+                }
+            }
+        },
+    }
+}
 
 
 @router.post("", status_code=201)
@@ -61,7 +76,7 @@ def get_request(request_id: str, caller: AccountCallerDep) -> Any:
     return JSONResponse(view, headers=_NO_STORE)
 
 
-@router.get("/{request_id}/qr.png")
+@router.get("/{request_id}/qr.png", responses={200: {"content": {"image/png": {}}}})
 def request_qr(request_id: str, caller: AccountCallerDep) -> Response:
     record = find_request(service=caller.service, account=caller.account, request_id=request_id)
     png = qr_png(record.to_request().to_uri())
@@ -72,7 +87,7 @@ def _oauth_error(reason: str, error: str = "invalid_request") -> JSONResponse:
     return JSONResponse({"error": error, "reason": reason}, status_code=400, headers=_NO_STORE)
 
 
-@router.post("/{request_id}/response")
+@router.post("/{request_id}/response", responses=_REFUSED)
 async def request_response(request_id: str, request: Request, service: ServiceDep) -> JSONResponse:
     now = service.clock()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -9,15 +9,16 @@ the photo with zxing-cpp in a worker thread, bounded by :mod:`verifier.qrimage`.
 ``POST /v1/verify`` is the hot path and a plain Starlette route: FastAPI's per-request
 machinery (dependency solving, body-model plumbing) cost about a fifth of a verification's
 CPU in ``bench/verifier_load.py`` (≈100 µs of ≈570 µs per request). It validates the same
-:class:`VerifyBody` with pydantic and fails the same way (422 naming the field); it is
-described in ``docs/verifier.md`` rather than in the generated OpenAPI document.
+:class:`VerifyBody` with pydantic and fails the same way (422 naming the field);
+:func:`document_verify` adds it to the generated OpenAPI document, so clients (and
+schemathesis, ``tests/api_fuzz``) see its contract like any other route's.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from verifier.qrimage import MAX_IMAGE_BYTES, QrImageTooLarge, decode_qr_image
 from verifier.service.deps import CallerDep, caller_for
 
-__all__ = ["router"]
+__all__ = ["document_verify", "router"]
 
 router = APIRouter(prefix="/v1", tags=["verify"])
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -66,6 +67,52 @@ async def verify(request: Request) -> JSONResponse:
 
 
 router.add_route("/v1/verify", verify, methods=["POST"])
+
+#: DESIGN §6 result, as :meth:`wire.verify.VerificationResult.to_json` writes it.
+_RESULT_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["valid", "reason"],
+    "properties": {
+        "valid": {"type": "boolean"},
+        "reason": {"type": ["string", "null"]},
+        "issuer": {},
+        "profile": {},
+        "claims": {},
+        "status": {},
+    },
+}
+
+
+def document_verify(app: FastAPI, errors: dict[int | str, dict[str, Any]]) -> None:
+    """List ``POST /v1/verify`` in ``app``'s OpenAPI document with ``errors`` (the problem
+    responses it can answer): a plain Starlette route is invisible to FastAPI's generator."""
+    generate = app.openapi
+    operation = {
+        "tags": ["verify"],
+        "summary": "Verify a presentation",
+        "description": "200 with the DESIGN §6 result, valid or rejected.",
+        "operationId": "verify_v1_verify_post",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": VerifyBody.model_json_schema()}},
+        },
+        "responses": {
+            "200": {
+                "description": "The verification result",
+                "content": {"application/json": {"schema": _RESULT_SCHEMA}},
+            },
+            **{str(status): response for status, response in errors.items()},
+        },
+    }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document["paths"] = {"/v1/verify": {"post": operation}, **document["paths"]}
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @router.post("/verify/image")

@@ -33,6 +33,7 @@ from wallet_api.settings import WalletSettings
 from wallet_api.status import StatusCache
 from wallet_api.vault import Vault
 from wire.jwk import PrivateKey
+from wire.problem import problem_responses
 from wire.profiles import Profile, load_profiles
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -77,7 +78,13 @@ def create_app(
             if owned_engine:
                 db.dispose()
 
-    app = FastAPI(title="Residence permit wallet", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Residence permit wallet",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Any route: an unreadable body, invalid input, the database unavailable.
+        responses=problem_responses(400, 422, 503),
+    )
     app.state.settings = settings
     app.state.engine = db
     app.state.clock = clock
@@ -92,11 +99,13 @@ def create_app(
         lambda: Outbound(client, allow_insecure_loopback=settings.allow_insecure_loopback)
     )
     install_error_handlers(app)
-    app.include_router(routes_accounts.router)
-    app.include_router(routes_permits.router)
-    app.include_router(routes_present.router)
-    app.include_router(routes_helpers.router)
-    app.include_router(routes_paper.router)
+    # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire);
+    # 502: the issuer or verifier the holder points the wallet at failed.
+    app.include_router(routes_accounts.router, responses=problem_responses(401, 409, 429))
+    app.include_router(routes_permits.router, responses=problem_responses(401, 404, 409, 413, 502))
+    app.include_router(routes_present.router, responses=problem_responses(401, 403, 404, 409, 502))
+    app.include_router(routes_helpers.router, responses=problem_responses(401, 403, 404, 409))
+    app.include_router(routes_paper.router, responses=problem_responses(401, 404, 409, 502))
     install_web(app)
     return app
 

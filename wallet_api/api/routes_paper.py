@@ -90,7 +90,11 @@ def paper_json(
     )
 
 
-@router.get("/v1/permits/{permit_id}/paper.html", response_class=Response)
+@router.get(
+    "/v1/permits/{permit_id}/paper.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
 def paper_html(
     permit_id: uuid.UUID,
     account: AccountDep,
@@ -128,7 +132,11 @@ def paper_html(
     return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
 
-@router.get("/v1/permits/{permit_id}/paper.pdf", response_class=Response)
+@router.get(
+    "/v1/permits/{permit_id}/paper.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
 def paper_pdf(
     permit_id: uuid.UUID,
     account: AccountDep,

@@ -130,7 +130,11 @@ def create_presentation(
     )
 
 
-@router.get("/v1/permits/{permit_id}/presentations/{profile}/qr.png", response_class=Response)
+@router.get(
+    "/v1/permits/{permit_id}/presentations/{profile}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
 def presentation_png(
     permit_id: uuid.UUID,
     profile: str,
@@ -155,7 +159,11 @@ def presentation_png(
     return Response(qr_png(made.qr_text), media_type="image/png", headers=_NO_STORE)
 
 
-@router.get("/v1/permits/{permit_id}/presentations/{profile}/qr.svg", response_class=Response)
+@router.get(
+    "/v1/permits/{permit_id}/presentations/{profile}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
 def presentation_svg(
     permit_id: uuid.UUID,
     profile: str,

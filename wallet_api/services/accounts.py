@@ -79,9 +79,15 @@ def normalize_username(value: str) -> str:
     return value.strip().casefold()
 
 
+def _is_username(name: str) -> bool:
+    """Whether a normalized ``name`` can name an account; lookups skip any other (PostgreSQL
+    refuses NUL in text: a query with one was a 500)."""
+    return 3 <= len(name) <= 64 and set(name) <= _USERNAME_CHARS and name[0].isalnum()
+
+
 def _check_username(value: str) -> str:
     name = normalize_username(value)
-    if not 3 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS or not name[0].isalnum():
+    if not _is_username(name):
         raise InvalidInput(
             "username: 3-64 of a-z, 0-9, '.', '_', '-', starting alphanumeric", field="username"
         )
@@ -108,6 +114,8 @@ def register(
     shown = display_name.strip()
     if not 1 <= len(shown) <= 64:
         raise InvalidInput("display_name: 1 to 64 characters", field="display_name")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in shown):  # NUL: PostgreSQL's 500
+        raise InvalidInput("display_name: no control characters", field="display_name")
     if session.exec(select(Account).where(Account.username == name)).first() is not None:
         raise Conflict("this username is taken")
     account = Account(
@@ -152,7 +160,11 @@ def login(
             "too many failed logins; try again later", retry_after=max(1, math.ceil(wait))
         )
     name = normalize_username(username)
-    account = session.exec(select(Account).where(Account.username == name)).first()
+    account = (
+        session.exec(select(Account).where(Account.username == name)).first()
+        if _is_username(name)
+        else None
+    )
     if not passwords.verify(account.password_hash if account else None, password) or (
         account is None
     ):
@@ -197,9 +209,10 @@ def logout(*, session: Session, token: str) -> None:
 
 
 def account_by_username(*, session: Session, username: str) -> Account | None:
-    return session.exec(
-        select(Account).where(Account.username == normalize_username(username))
-    ).first()
+    name = normalize_username(username)
+    if not _is_username(name):
+        return None
+    return session.exec(select(Account).where(Account.username == name)).first()
 
 
 def account_name(*, session: Session, account_id: uuid.UUID) -> str:

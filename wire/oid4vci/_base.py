@@ -224,7 +224,10 @@ def load_message(
         if json_depth(obj) > MAX_MESSAGE_DEPTH:
             raise error(f"{what} is nested too deeply")
         return obj
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError as exc:  # a lone surrogate (from a "\ud800" escape) is not text
+        raise error(f"{what} is not a strict JSON object") from exc
     if len(raw) > MAX_BODY_BYTES:
         raise error(f"{what} is too large")
     try:

@@ -1,0 +1,25 @@
+"""Schemathesis against the wallet's OpenAPI document: no 5xx, responses as documented."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.api_fuzz.conftest import PARTS, FuzzRunner
+from tests.api_fuzz.documents import load_schema, undocumented_problems
+from tests.api_fuzz.harness import FuzzTarget
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_operation_conforms_without_server_errors(
+    wallet_target: FuzzTarget, run_fuzz: FuzzRunner, part: int | str
+) -> None:
+    run_fuzz(wallet_target, part)
+
+
+def test_errors_are_documented_as_the_handlers_answer_them(client: TestClient) -> None:
+    assert undocumented_problems(load_schema(client)) == []

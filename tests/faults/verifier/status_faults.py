@@ -1,0 +1,129 @@
+"""A status-list server that can fail in each way a real one does, and the failure matrix.
+
+The loopback server of the verifier tests (:class:`tests.verifier.conftest.StatusServer`:
+routes and recorded requests) is reached through a :class:`~tests.faults.proxy.CuttableProxy`,
+so besides wrong answers (5xx, garbage) the tests get the network failures: nothing listening,
+a server that accepts and never answers, one that hangs up without a word.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
+
+from tests.faults.proxy import CuttableProxy
+from tests.verifier.conftest import StatusServer
+
+__all__ = [
+    "DROPPED",
+    "FAULTS",
+    "HTTP_TIMEOUT_SECONDS",
+    "STATUS_TYPE",
+    "Fault",
+    "StatusFaults",
+    "serve_status",
+]
+
+STATUS_TYPE: Final = "application/statuslist+jwt"
+#: The verifiers' status fetch timeout in these tests: what a hanging server costs a request.
+#: Short, but with room for a loaded machine: a working fetch must never hit it.
+HTTP_TIMEOUT_SECONDS: Final = 1.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way the status server fails, and the DESIGN §6 reason a verifier must answer when
+    it has no usable cached list: the server cannot be reached or will not say
+    (``status_unavailable``), or it answers with something that is not a status token of the
+    right type (``status_invalid``, DESIGN §4)."""
+
+    name: str
+    reason: str
+
+
+FAULTS: Final = [
+    Fault("refused", "status_unavailable"),  # nothing listens: the server is down
+    Fault("hanging", "status_unavailable"),  # accepts, never answers: the timeout fires
+    Fault("dropped", "status_unavailable"),  # accepts, hangs up without an answer
+    Fault("http-500", "status_unavailable"),
+    Fault("http-503", "status_unavailable"),
+    Fault("garbage-token", "status_invalid"),  # 200 statuslist+jwt that is no JWT
+    Fault("html-page", "status_invalid"),  # 200 text/html: a captive portal, an error page
+]
+#: The outage of the cache tests: every fetch attempt reaches the proxy (and is counted) and
+#: fails at once.
+DROPPED: Final = FAULTS[2]
+
+
+@dataclass
+class StatusFaults:
+    """Switches the status server between working and one of :data:`FAULTS`."""
+
+    server: StatusServer
+    proxy: CuttableProxy
+
+    def inject(self, fault: Fault, path: str) -> None:
+        """Make the server fail as ``fault`` says for the list at ``path``."""
+        match fault.name:
+            case "refused":
+                self.proxy.cut()
+            case "hanging":
+                self.proxy.blackhole()
+            case "dropped":
+                self.proxy.drop()
+            case "http-500" | "http-503":
+                code = int(fault.name.removeprefix("http-"))
+                self.server.routes[path] = (code, {"Content-Type": "text/plain"}, b"down")
+            case "garbage-token":
+                body = b"\x00not-a-token\xff"
+                self.server.routes[path] = (200, {"Content-Type": STATUS_TYPE}, body)
+            case "html-page":
+                body = b"<html><body>Please log in to the network</body></html>"
+                self.server.routes[path] = (200, {"Content-Type": "text/html"}, body)
+            case _:
+                raise AssertionError(fault.name)
+
+    def down(self) -> None:
+        """Down in the plainest way: nothing listens."""
+        self.proxy.cut()
+
+    def restore(self) -> None:
+        self.proxy.restore()
+
+    def reached(self, path: str) -> int:
+        """How many requests for ``path`` reached the server itself."""
+        return self.server.requests.count(path)
+
+
+@contextmanager
+def serve_status(state: StatusServer) -> Iterator[str]:
+    """Serve ``state.routes`` on a loopback port, recording requests; yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append(self.path)
+            code, headers, body = state.routes.get(self.path, (404, {}, b""))
+            self.send_response(code)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
