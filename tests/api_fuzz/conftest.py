@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
-from _pytest.terminal import TerminalReporter
 
 from tests.api_fuzz.harness import FuzzTarget, fuzz_links, fuzz_shard
 from tests.api_fuzz.report import failure_report, summarize
@@ -66,7 +65,8 @@ def seed() -> int | None:
 
 @pytest.fixture
 def run_fuzz(request: pytest.FixtureRequest) -> FuzzRunner:
-    """Fuzz one shard of a target, attach the reports, fail with every finding."""
+    """Fuzz one part of a target (a shard of its operations, or the linked sequences), attach
+    the reports, fail with every finding."""
 
     def run(target: FuzzTarget, part: int | str) -> None:
         if part == LINKS:
@@ -83,7 +83,7 @@ def run_fuzz(request: pytest.FixtureRequest) -> FuzzRunner:
     return run
 
 
-def _collect(reporter: TerminalReporter) -> list[dict[str, Any]]:
+def _collect(reporter: pytest.TerminalReporter) -> list[dict[str, Any]]:
     collected: list[dict[str, Any]] = []
     for reports in reporter.stats.values():
         for report in reports:
@@ -95,18 +95,18 @@ def _collect(reporter: TerminalReporter) -> list[dict[str, Any]]:
     return collected
 
 
-def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not os.environ.get("API_FUZZ_SUMMARY"):
         return
     operations = _collect(terminalreporter)
     services = summarize(operations)
     terminalreporter.section(f"API fuzzing ({examples()} examples per operation and mode)")
     terminalreporter.write_line(
-        f"{'service':<10}{'operations':>12}{'requests':>10}{'5xx':>6}{'other failures':>16}"
+        f"{'service':<20}{'operations':>12}{'requests':>10}{'5xx':>6}{'other failures':>16}"
     )
     for name, row in sorted(services.items()):
         terminalreporter.write_line(
-            f"{name:<10}{row['operations']:>12}{row['requests']:>10}"
+            f"{name:<20}{row['operations']:>12}{row['requests']:>10}"
             f"{row['server_errors']:>6}{row['other_failures']:>16}"
         )
     target = os.environ.get("API_FUZZ_REPORT")

@@ -1,8 +1,9 @@
 """Schemathesis over one service's OpenAPI document, operation by operation (issue 7 §3).
 
-Every operation of a :class:`FuzzTarget` gets generated requests twice: schema-conforming
-(``positive``) and schema-violating (``negative``) ones, sent in-process through schemathesis'
-ASGI transport to the app a test client has started, with the credentials the operation
+Every operation of a :class:`FuzzTarget` gets schemathesis' coverage cases (boundaries, and
+the methods the document does not list), then generated requests twice: schema-conforming
+(``positive``) and schema-violating (``negative``) ones, all sent in-process through the ASGI
+transport to the app a test client has started, with the credentials the operation
 declares (an officer session opened with TOTP, an employer key, a holder session, a verifier
 account key), and, in about half of the positive ones, the ids of records the target created,
 so requests get past the lookup to the code behind it. :func:`fuzz_links` adds sequences
@@ -11,7 +12,8 @@ along the links schemathesis infers. Generation is derandomized: the same code a
 
 Checks: no 5xx and no unhandled exception (``not_a_server_error``); status code, content type,
 documented headers and body schema as documented; negative requests refused
-(``negative_data_rejection``, ``missing_required_header``). An operation that declares
+(``negative_data_rejection``, ``missing_required_header``); an undeclared method answered 405
+(``unsupported_method``). An operation that declares
 credentials has one accepted request replayed without them and with a forged token: 401
 problem+json (:func:`probe_auth`). Nothing is raised mid-run, so one broken operation does not
 hide another and the long run (``bin/api-fuzz``) counts every 5xx. Checks deliberately not run,
@@ -83,11 +85,12 @@ AnyCase: TypeAlias = Case[Any]
 #: Header sets to send with an operation's requests (credentials; ``{}`` for none), the
 #: first one the usual caller: generated requests pick one, linked sequences use the first.
 CredentialsFor = Callable[[Operation], Sequence[dict[str, str]]]
-#: Real values for an operation's path parameters (ids the target created), by name.
-PathValuesFor = Callable[[Operation], Mapping[str, Sequence[str]]]
+#: Real values for an operation's path and header parameters, by name: ids the target
+#: created, the status token of its application.
+KnownValuesFor = Callable[[Operation], Mapping[str, Sequence[str]]]
 
 
-def _no_path_values(_operation: Operation) -> Mapping[str, Sequence[str]]:
+def _nothing_known(_operation: Operation) -> Mapping[str, Sequence[str]]:
     return {}
 
 
@@ -100,7 +103,7 @@ class FuzzTarget:
     schema: BaseSchema
     session: ASGIClient
     credentials_for: CredentialsFor
-    path_values_for: PathValuesFor = _no_path_values
+    known_values_for: KnownValuesFor = _nothing_known
     #: Operations that answer an unknown bearer token like a valid one by design (logout is
     #: idempotent, RFC 7009 §2.2 style); they must still refuse a request without one.
     idempotent_with_any_token: frozenset[str] = frozenset()
@@ -117,7 +120,7 @@ class FuzzTarget:
         service: str,
         client: TestClient,
         credentials_for: CredentialsFor,
-        path_values_for: PathValuesFor = _no_path_values,
+        known_values_for: KnownValuesFor = _nothing_known,
         idempotent_with_any_token: frozenset[str] = frozenset(),
         tolerated: frozenset[tuple[str, str]] = frozenset(),
         unlinked: frozenset[str] = frozenset(),
@@ -128,7 +131,7 @@ class FuzzTarget:
             load_schema(client),
             ASGIClient(cast(Any, client.app)),
             credentials_for,
-            path_values_for,
+            known_values_for,
             idempotent_with_any_token,
             tolerated,
             unlinked,
@@ -177,20 +180,30 @@ def _strategies(
     target: FuzzTarget, operation: Operation, mode: GenerationMode
 ) -> st.SearchStrategy[AnyCase]:
     """Generated cases with the target's credentials; in about half of the positive ones each
-    path parameter is replaced by a real id of the target, so requests get past the lookup."""
-    known = target.path_values_for(operation)
+    path (or header) parameter with a known value gets one, so requests get past the lookup."""
+    headers = {
+        p["name"].lower()
+        for p in operation.definition.raw.get("parameters", ())
+        if p.get("in") == "header"
+    }
     real = {
         name: st.one_of(st.none(), st.sampled_from(list(values)))
-        for name, values in known.items()
-        if values and f"{{{name}}}" in operation.path and mode is GenerationMode.POSITIVE
+        for name, values in target.known_values_for(operation).items()
+        if values
+        and (f"{{{name}}}" in operation.path or name.lower() in headers)
+        and mode is GenerationMode.POSITIVE
     }
 
     def prepare(drawn: tuple[AnyCase, dict[str, str], dict[str, str | None]]) -> AnyCase:
-        case, headers, ids = drawn
-        case.headers.update(headers)
-        chosen = {name: value for name, value in ids.items() if value is not None}
-        if chosen:
-            case.path_parameters = {**(case.path_parameters or {}), **chosen}
+        case, credentials, known = drawn
+        case.headers.update(credentials)
+        for name, value in known.items():
+            if value is None:
+                continue
+            if f"{{{name}}}" in operation.path:
+                case.path_parameters = {**(case.path_parameters or {}), name: value}
+            else:
+                case.headers[name] = value
         return case
 
     return st.tuples(

@@ -35,7 +35,7 @@ from tests.issuer.conftest import (
     sqlite_template,
 )
 from tests.issuer.helpers import FakeClock
-from tests.issuer.wallet import issue_permit
+from tests.issuer.wallet import approve, issue_permit
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -66,6 +66,9 @@ class Records:
     permit: str
     revocable_permit: str
     batch: str
+    #: An approved application whose offer is still open, and its applicant's status token.
+    offered: str
+    status_token: str
 
 
 def _submit(client: TestClient, index: int) -> str:
@@ -93,7 +96,8 @@ def _seed(
     clock: FakeClock,
     employer: EmployerHandle,
 ) -> Records:
-    submitted = _submit(client, 1)
+    # Each approval or rejection uses one up; the rest answer 409.
+    submitted = tuple(_submit(client, index) for index in (1, 6, 7, 8))
     rejected = _submit(client, 2)
     response = client.post(
         f"/v1/applications/{rejected}/reject", json=_REASON, headers=officer_headers
@@ -110,20 +114,32 @@ def _seed(
         )
         for body in (employee(3), employee(4))
     ]
+    offered = approve(
+        client,
+        sessions,
+        make_officer,
+        birth_date=employee(5)["birth_date"],
+        id_number=employee(5)["id_number"],
+    )
     return Records(
-        applications=(submitted, rejected, issued[0].approved.application_id),
+        applications=(*submitted, rejected, issued[0].approved.application_id),
         permit=issued[0].permit_id,
         revocable_permit=issued[1].permit_id,
         batch=_batch(client, employer),
+        offered=offered.application_id,
+        status_token=offered.status_token,
     )
 
 
-def _path_values(records: Records) -> Any:
+def _known_values(records: Records) -> Any:
     def values(operation: Operation) -> dict[str, tuple[str, ...]]:
         if operation.path.endswith("/revoke"):
             return {"permit_id": (records.revocable_permit,)}
+        if operation.path.startswith("/v1/applications/{application_id}/status"):
+            # The applicant's view: the id and the token of the receipt.
+            return {"application_id": (records.offered,), "X-Status-Token": (records.status_token,)}
         return {
-            "application_id": records.applications,
+            "application_id": (*records.applications, records.offered),
             "permit_id": (records.permit,),
             "batch_id": (records.batch,),
             "list_id": ("1",),
@@ -157,5 +173,5 @@ def issuer_target(
         f"issuer/{backend}",
         client,
         credentials_for=credentials_for,
-        path_values_for=_path_values(records),
+        known_values_for=_known_values(records),
     )

@@ -48,12 +48,12 @@ def verifier_target(verifier_client: TestClient, federation: Federation) -> Fuzz
             return [federation.auth("bank"), *callers]
         return callers
 
-    def path_values_for(_operation: Operation) -> dict[str, tuple[str, ...]]:
+    def known_values_for(_operation: Operation) -> dict[str, tuple[str, ...]]:
         return {"request_id": tuple(requests)}
 
     return FuzzTarget.serving(
         "verifier",
         client,
         credentials_for=credentials_for,
-        path_values_for=path_values_for,
+        known_values_for=known_values_for,
     )

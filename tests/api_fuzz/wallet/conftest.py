@@ -58,7 +58,9 @@ def wallet_target(
     holder = holders("holder")
     helper = holders("helper")
     permit = receive(client, holder, fake)
-    deletable = receive(client, holder, fake)
+    # Another permit number: one with the same number would replace the first (a renewal).
+    deletable = receive(client, holder, fake, permit_no="310104202600000002")
+    assert deletable != permit
     response = client.post(
         "/v1/grants",
         json={"helper_username": helper.username, "permit_id": permit},
@@ -76,7 +78,7 @@ def wallet_target(
             return [logout_session.headers]
         return [holder.headers]
 
-    def path_values_for(operation: Operation) -> dict[str, tuple[str, ...]]:
+    def known_values_for(operation: Operation) -> dict[str, tuple[str, ...]]:
         if operation.method.upper() == "DELETE" and operation.path == "/v1/permits/{permit_id}":
             return {"permit_id": (deletable,)}
         return {"permit_id": (permit,), "profile": profiles, "grant_id": (grant,)}
@@ -86,7 +88,7 @@ def wallet_target(
         f"wallet/{backend}",
         client,
         credentials_for=credentials_for,
-        path_values_for=path_values_for,
+        known_values_for=known_values_for,
         idempotent_with_any_token=frozenset({"POST /v1/auth/logout"}),
         # DELETE /v1/grants/received is routed to DELETE /v1/grants/{grant_id} (the literal path
         # has no DELETE, the template matches), which refuses the id "received" with 422, not
