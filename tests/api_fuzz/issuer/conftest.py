@@ -3,21 +3,22 @@
 The app is the one ``tests/issuer`` builds (migrated database per backend, fake clock, test
 settings). Before fuzzing, a supervisor logs in with password + TOTP (so step-up endpoints are
 reachable), an employer key is created, and a few records exist to aim at: applications in
-each state, issued permits (one kept for revocation only, so the other moves stay reachable),
-a finished employer batch.
+each state (four still submitted: each approval or rejection uses one up), issued permits (one
+kept for revocation only, so the other moves stay reachable), an approved application whose
+offer is open with the applicant's status token, a finished employer batch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from issuer.settings import IssuerSettings
 from tests.api_fuzz.documents import Operation
-from tests.api_fuzz.harness import FuzzTarget
+from tests.api_fuzz.harness import FuzzTarget, KnownValuesFor
 from tests.issuer.batch_helpers import EmployerHandle, employee, make_employer, wait_for_batch
 from tests.issuer.conftest import (
     OfficerFactory,
@@ -96,7 +97,6 @@ def _seed(
     clock: FakeClock,
     employer: EmployerHandle,
 ) -> Records:
-    # Each approval or rejection uses one up; the rest answer 409.
     submitted = tuple(_submit(client, index) for index in (1, 6, 7, 8))
     rejected = _submit(client, 2)
     response = client.post(
@@ -114,12 +114,9 @@ def _seed(
         )
         for body in (employee(3), employee(4))
     ]
+    fifth = employee(5)
     offered = approve(
-        client,
-        sessions,
-        make_officer,
-        birth_date=employee(5)["birth_date"],
-        id_number=employee(5)["id_number"],
+        client, sessions, make_officer, birth_date=fifth["birth_date"], id_number=fifth["id_number"]
     )
     return Records(
         applications=(*submitted, rejected, issued[0].approved.application_id),
@@ -131,7 +128,7 @@ def _seed(
     )
 
 
-def _known_values(records: Records) -> Any:
+def _known_values(records: Records) -> KnownValuesFor:
     def values(operation: Operation) -> dict[str, tuple[str, ...]]:
         if operation.path.endswith("/revoke"):
             return {"permit_id": (records.revocable_permit,)}
