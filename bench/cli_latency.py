@@ -1,6 +1,6 @@
 """Wall-clock latency of ``permit verify`` as a fresh process (start-up included).
 
-    .venv/bin/python bench/cli_latency.py [-n 20] [--json]
+    .venv/bin/python -m bench.cli_latency [-n 20] [--json]
 
 Sets up an issuer, a trust list and a cached status list in a temporary directory, then runs
 ``permit verify --offline`` on distinct fresh presentations (text and QR image) and reports
@@ -25,6 +25,7 @@ from typing import Any
 import qrcode
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.claims import permit_claims
 from keys.ring import KeyRing
 from keys.trustlist import build_trust_list
 from verifier.status import CachedStatus, DirectoryStatusCache
@@ -37,19 +38,6 @@ from wire.statuslist import StatusList, build_status_list_token
 
 ISS = "https://permits.sh.example/issuer"
 STATUS_URI = "https://permits.sh.example/status/1"
-
-
-def _claims(until: date) -> dict[str, Any]:
-    return {
-        "permit_no": "3101152026000123", "name": "李小梅", "sex": "F",
-        "birth_date": "1994-08-16", "id_number": "510104199408161228",
-        "hukou_address": "四川省成都市锦江区",
-        "residence_address": {"region_code": "310115", "district": "浦东新区",
-                              "street": "张杨路500号"},
-        "permit_class": "standard", "issuing_authority": "上海市公安局浦东分局",
-        "first_issued": "2024-03-01", "endorsed_until": until.isoformat(),
-        "age_over_18": True, "age_over_60": False,
-    }  # fmt: skip
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -79,7 +67,7 @@ def run(n: int) -> dict[str, Any]:
         CachedStatus(STATUS_URI, token, now, 3600, now + 86400, status)
     )
     credential = issue_credential(
-        claims=_claims(until), issuer=ISS, signing_key=ring.active_key,
+        claims=permit_claims(until), issuer=ISS, signing_key=ring.active_key,
         holder_jwk=public_jwk(holder), status_uri=STATUS_URI, status_idx=7, iat=now,
         exp=end_of_day(until),
     ).serialized  # fmt: skip

@@ -61,7 +61,8 @@ from issuer.services.applications import submit_application
 from issuer.services.bulk import approve_batch
 from issuer.services.offers import approve_with_offer
 from issuer.services.oid4vci import issue_credentials, new_nonce, redeem_pre_authorized_code
-from issuer.services.status_lists import rebuild_list, status_list_prefix
+from issuer.services.status_lists import status_list_prefix
+from issuer.services.status_tokens import rebuild_list
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from wire.jwk import PrivateKey

@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.claims import permit_claims
 from bench.loadgen import (
     child_cpu_seconds,
     cpu_seconds,
@@ -161,25 +162,7 @@ def build_world(tmp: Path, base: str, routes: dict[str, bytes]) -> World:
     routes["/status/1"] = token.encode()
     until = date.today() + timedelta(days=200)
     credential = issue_credential(
-        claims={
-            "permit_no": "3101152026000123",
-            "name": "李小梅",
-            "sex": "F",
-            "birth_date": "1994-08-16",
-            "id_number": "510104199408161228",
-            "hukou_address": "四川省成都市锦江区",
-            "residence_address": {
-                "region_code": "310115",
-                "district": "浦东新区",
-                "street": "张杨路500号",
-            },
-            "permit_class": "standard",
-            "issuing_authority": "上海市公安局浦东分局",
-            "first_issued": "2024-03-01",
-            "endorsed_until": until.isoformat(),
-            "age_over_18": True,
-            "age_over_60": False,
-        },
+        claims=permit_claims(until),
         issuer=iss,
         signing_key=ring.active_key,
         holder_jwk=public_jwk(holder),

@@ -1,7 +1,7 @@
 """Wallet benchmark: server CPU per QR refresh, and PNG/SVG render time, per profile.
 
-    .venv/bin/python bench/wallet.py            # table
-    .venv/bin/python bench/wallet.py --json     # the same figures as JSON
+    .venv/bin/python -m bench.wallet            # table
+    .venv/bin/python -m bench.wallet --json     # the same figures as JSON
 
 "Refresh" is what ``POST /v1/permits/{id}/presentations`` costs the server each time the holder
 page asks for a new QR (every 30–60 s): decrypt the holder key (PKCS#8) and the credential

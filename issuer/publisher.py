@@ -35,7 +35,7 @@ from sqlmodel import Session, col
 from issuer.db import session_scope
 from issuer.models.offers import AccessToken, CNonce
 from issuer.services.endorsements import expire_due, retire_due
-from issuer.services.status_lists import lists_needing_rebuild, rebuild_list
+from issuer.services.status_tokens import lists_needing_rebuild, rebuild_list
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from wire.errors import PermitError

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic import model_validator as _model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from wire.errors import ConfigurationError
+from servicekit.settings import (
+    MIN_SECRET_BYTES,
+    DatabaseSettings,
+    Environment,
+    PasswordSettings,
+    check_secret,
+    database_url_field,
+    environment_field,
+    normalize_database_url,
+)
 
 __all__ = [
     "DEV_JWT_SECRET",
@@ -35,32 +44,13 @@ __all__ = [
     "normalize_database_url",
 ]
 
-Environment = Literal["development", "test", "production"]
-
 #: HS256 keys shorter than the hash output are weak (RFC 7518 §3.2); PyJWT warns below 32 bytes.
-MIN_JWT_SECRET_BYTES = 32
+MIN_JWT_SECRET_BYTES = MIN_SECRET_BYTES
 #: The development default. Long enough for HS256, recognisably a placeholder, and refused
-#: outside development/test together with the other well-known example values below.
+#: outside development/test (:func:`servicekit.settings.check_secret`).
 DEV_JWT_SECRET = "changethis-development-only-officer-jwt-secret"  # noqa: S105 - refused in prod
 #: Placeholder for ``offer_secret``; refused outside development/test like the one above.
 DEV_OFFER_SECRET = "changethis-development-only-credential-offer-secret"  # noqa: S105
-_PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "password"})
-
-#: OWASP Password Storage Cheat Sheet minimum for Argon2id: 19 MiB, t=2, p=1.
-_MIN_ARGON2_MEMORY_KIB = 19_456
-_MIN_ARGON2_TIME_COST = 2
-
-
-def normalize_database_url(url: str) -> str:
-    """Point plain ``postgres://`` / ``postgresql://`` URLs at psycopg 3, the installed driver.
-
-    Hosting platforms hand out ``DATABASE_URL=postgres://...``; SQLAlchemy would pick psycopg2 for
-    it, which this project does not ship.
-    """
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -74,35 +64,24 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-class IssuerSettings(BaseSettings):
+class IssuerSettings(DatabaseSettings, PasswordSettings):
     """Configuration of one issuer deployment.
 
     Every field reads ``PERMIT_ISSUER_<NAME>``; ``database_url`` also honours ``DATABASE_URL``
-    and ``environment`` also ``PERMIT_ENVIRONMENT`` (shared with the key settings).
+    and ``environment`` also ``PERMIT_ENVIRONMENT`` (shared with the key settings). The
+    database fields (SQLite busy timeout, PostgreSQL statement and lock timeouts), login
+    throttling and Argon2 cost are the services' common ones (:mod:`servicekit.settings`).
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="PERMIT_ISSUER_",
-        extra="ignore",
-        frozen=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
+    model_config = SettingsConfigDict(env_prefix="PERMIT_ISSUER_")
+    settings_name = "issuer"
 
-    environment: Environment = Field(
-        default="development",
-        validation_alias=AliasChoices("PERMIT_ISSUER_ENVIRONMENT", "PERMIT_ENVIRONMENT"),
-    )
-    database_url: str = Field(
-        default="sqlite:///./var/issuer.db",
-        validation_alias=AliasChoices("PERMIT_ISSUER_DATABASE_URL", "DATABASE_URL"),
-    )
+    environment: Environment = environment_field("PERMIT_ISSUER_")
+    database_url: str = database_url_field("PERMIT_ISSUER_", default="sqlite:///./var/issuer.db")
     #: Signs officer session tokens (HS256). Only the issuer reads it, so a shared secret is
     #: enough; it is never a credential-signing key (those live in ``keys``).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     officer_token_ttl_seconds: int = Field(default=15 * 60, ge=60, le=3600)
-    login_max_failures: int = Field(default=5, ge=1, le=100)
-    login_window_seconds: int = Field(default=5 * 60, ge=1, le=86_400)
     #: ``iss`` of issued credentials and of officer tokens (DESIGN §2: an https URL).
     issuer_url: str = "http://127.0.0.1:8000/issuer"
     #: Where this service is reachable from outside: offer URIs and status list URIs start here.
@@ -116,11 +95,6 @@ class IssuerSettings(BaseSettings):
         "zhengzhou",
         "jiangsu",
     )
-    argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65_536, ge=8)
-    argon2_parallelism: int = Field(default=4, ge=1)
-    #: Seconds a SQLite writer waits for the single write lock before giving up.
-    sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Employer batch uploads (issue 3 §7): the largest body (413 beyond) and the most rows
     #: (413 beyond) one upload may carry; split bigger files into several batches.
     batch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
@@ -159,8 +133,9 @@ class IssuerSettings(BaseSettings):
             "PERMIT_ISSUER_KEY_PASSPHRASE_FILE", "PERMIT_KEY_PASSPHRASE_FILE"
         ),
     )
-    #: 签发机关 per jurisdiction: the ``issuing_authority`` claim (DESIGN §2).
-    authorities: dict[str, str] = {
+    #: 签发机关 per jurisdiction: the ``issuing_authority`` claim (DESIGN §2). (A pydantic field:
+    #: pydantic copies the default for every instance, so the shared dict is never mutated.)
+    authorities: dict[str, str] = {  # noqa: RUF012
         "national": "县级人民政府公安机关",
         "shanghai": "上海市公安局",
         "shenzhen": "深圳市公安局",
@@ -186,9 +161,7 @@ class IssuerSettings(BaseSettings):
 
     @_model_validator(mode="after")
     def _issuance_settings(self) -> Self:
-        secret = self.offer_secret.get_secret_value()
-        if len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
-            raise ValueError(f"offer_secret must have at least {MIN_JWT_SECRET_BYTES} bytes")
+        check_secret("offer_secret", self.offer_secret, self.environment)
         missing = [name for name in self.jurisdictions if not self.authorities.get(name)]
         if missing:
             raise ValueError("authorities must name the authority of every served jurisdiction")
@@ -196,39 +169,9 @@ class IssuerSettings(BaseSettings):
             raise ValueError("status_token_lifetime_seconds must be at least twice the ttl")
         if self.environment in ("development", "test"):
             return self
-        lowered = secret.strip().lower()
-        if lowered in _PLACEHOLDER_SECRETS or lowered.startswith("changethis"):
-            raise ValueError(
-                f"offer_secret is a placeholder; set a real one for {self.environment}"
-            )
         if self.key_dir is None:
             raise ValueError(f"key_dir is required in {self.environment}: no ephemeral keys")
         return self
-
-    @classmethod
-    def load(cls, **overrides: object) -> IssuerSettings:
-        """Environment plus ``overrides``; errors name the settings but never echo values."""
-        try:
-            return cls.model_validate(overrides)
-        except ValidationError as exc:
-            # ``msg`` is pydantic's or one of the fixed strings above; ``input`` is never shown.
-            problems = sorted(
-                {
-                    (".".join(str(part) for part in err["loc"]) or "settings")
-                    + ": "
-                    + err["msg"].removeprefix("Value error, ")
-                    for err in exc.errors()
-                }
-            )
-            raise ConfigurationError("invalid issuer settings: " + "; ".join(problems)) from None
-
-    @field_validator("database_url")
-    @classmethod
-    def _database_url(cls, value: str) -> str:
-        url = normalize_database_url(value.strip())
-        if not url.startswith(("sqlite://", "sqlite+pysqlite://", "postgresql+psycopg://")):
-            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
-        return url
 
     @field_validator("jurisdictions")
     @classmethod
@@ -242,9 +185,7 @@ class IssuerSettings(BaseSettings):
 
     @_model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> Self:
-        secret = self.jwt_secret.get_secret_value()
-        if len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
-            raise ValueError(f"jwt_secret must have at least {MIN_JWT_SECRET_BYTES} bytes")
+        check_secret("jwt_secret", self.jwt_secret, self.environment)
         for name in ("issuer_url", "public_base_url"):
             parts = urlsplit(getattr(self, name))
             if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -253,18 +194,10 @@ class IssuerSettings(BaseSettings):
                 raise ValueError(f"{name} must not carry a query, fragment or userinfo")
         if self.environment in ("development", "test"):
             return self
-        lowered = secret.strip().lower()
-        if lowered in _PLACEHOLDER_SECRETS or lowered.startswith("changethis"):
-            raise ValueError(f"jwt_secret is a placeholder; set a real one for {self.environment}")
         for name in ("issuer_url", "public_base_url"):
             parts = urlsplit(getattr(self, name))
             if parts.scheme != "https" and not _is_loopback(parts.hostname):
                 raise ValueError(f"{name} must use https in {self.environment}")
-        if (
-            self.argon2_memory_kib < _MIN_ARGON2_MEMORY_KIB
-            or self.argon2_time_cost < _MIN_ARGON2_TIME_COST
-        ):
-            raise ValueError("argon2 parameters are below the OWASP minimum")
         return self
 
 

@@ -1,7 +1,7 @@
 """The README's first command is a test: ``permit demo`` must complete every narrated step.
 
 ``--quick`` shortens only the employer batch (10 applications instead of 50); every other step
-runs as in ``bin/demo``, against real issuer and wallet processes on loopback.
+runs as in ``bin/demo``, against real issuer, wallet and verifier-service processes on loopback.
 """
 
 from __future__ import annotations
@@ -55,8 +55,23 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "id_number" in saw["bank"]["claims"]
     assert saw["paper_landlord"]["valid"] is True
     assert saw["paper_bank"]["valid"] is False
-    for artefact in ("landlord-qr.png", "bank-qr.png", "paper-landlord-qr.png", "trust-list.jwt"):
+    assert saw["paper_bank"]["reason"] == "holder_binding_missing"
+    artefacts = ("landlord-qr.png", "bank-qr.png", "bank-request-qr.png", "paper-landlord-qr.png")
+    for artefact in (*artefacts, "trust-list.jwt"):
         assert (out / artefact).stat().st_size > 0
+    # The bank verified through the verifier service's requests, not an in-process pipeline:
+    # its records (one JSON line per verification) name the bank's account and channel.
+    records = [
+        json.loads(line)
+        for line in (out / "logs" / "verifier.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    bank = [
+        (r["channel"], r["result"], r["reason"]) for r in records if r["account"] == "bank-demo"
+    ]
+    assert bank[:2] == [("request", "valid", None)] * 2
+    assert ("request", "rejected", "replayed") in bank
+    assert ("request", "rejected", "holder_binding_missing") in bank
     assert (out / "key-passphrase").stat().st_mode & 0o077 == 0
     assert "PRIVATE KEY-----" not in "".join(
         p.read_text() for p in (out / "keys").rglob("*.pem")

@@ -2,6 +2,7 @@
 per relying-party profile, live QR, the holder web page and the paper permit.
 
 It talks to issuers only over HTTP (OpenID4VCI) and shares only ``wire`` and ``keys`` with the
-other parties. Entry points: :func:`wallet_api.api.app.create_app` and ``permit serve wallet``
+other parties, plus the services' common plumbing (``servicekit``). Entry points:
+:func:`wallet_api.api.app.create_app` and ``permit serve wallet``
 (:func:`wallet_api.cli.serve_wallet`). See docs/wallet.md.
 """

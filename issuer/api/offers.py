@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -59,41 +59,53 @@ def _png(view: OfferView) -> Response:
     )
 
 
-@router.get("/{application_id}/offer", response_model=OfferPublic)
-def get_offer(
+def _officer_offer(
     application_id: uuid.UUID,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     now: NowDep,
-) -> OfferPublic:
-    """The open offer with its tx_code (clerk, supervisor; 404 when none is open)."""
-    view = service.officer_offer(
+) -> OfferView:
+    """The open offer with its tx_code: one resource, shown as JSON or as a QR code."""
+    return service.officer_offer(
         session=session,
         principal=principal,
         settings=settings,
         application_id=application_id,
         now=now,
     )
+
+
+def _applicant_offer(
+    application_id: uuid.UUID,
+    token: StatusToken,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> OfferView:
+    """The applicant's view of the open offer (no tx_code), as JSON or as a QR code."""
+    return service.applicant_offer(
+        session=session,
+        settings=settings,
+        application_id=application_id,
+        status_token=token,
+        now=now,
+    )
+
+
+_OfficerOfferDep = Annotated[OfferView, Depends(_officer_offer)]
+_ApplicantOfferDep = Annotated[OfferView, Depends(_applicant_offer)]
+
+
+@router.get("/{application_id}/offer", response_model=OfferPublic)
+def get_offer(view: _OfficerOfferDep) -> OfferPublic:
+    """The open offer with its tx_code (clerk, supervisor; 404 when none is open)."""
     return OfferPublic.of(view)
 
 
 @router.get("/{application_id}/offer/qr", response_class=Response, responses=_PNG)
-def get_offer_qr(
-    application_id: uuid.UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> Response:
+def get_offer_qr(view: _OfficerOfferDep) -> Response:
     """The open offer as a QR code PNG, to print or show at the counter."""
-    view = service.officer_offer(
-        session=session,
-        principal=principal,
-        settings=settings,
-        application_id=application_id,
-        now=now,
-    )
     return _png(view)
 
 
@@ -117,38 +129,12 @@ def reissue_offer(
 
 
 @router.get("/{application_id}/status/offer", response_model=OfferPublic)
-def get_applicant_offer(
-    application_id: uuid.UUID,
-    token: StatusToken,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> OfferPublic:
+def get_applicant_offer(view: _ApplicantOfferDep) -> OfferPublic:
     """The applicant's view of the open offer (no tx_code); wrong token = unknown id = 404."""
-    view = service.applicant_offer(
-        session=session,
-        settings=settings,
-        application_id=application_id,
-        status_token=token,
-        now=now,
-    )
     return OfferPublic.of(view)
 
 
 @router.get("/{application_id}/status/offer/qr", response_class=Response, responses=_PNG)
-def get_applicant_offer_qr(
-    application_id: uuid.UUID,
-    token: StatusToken,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> Response:
+def get_applicant_offer_qr(view: _ApplicantOfferDep) -> Response:
     """The applicant's open offer as a QR code PNG, to scan with the wallet."""
-    view = service.applicant_offer(
-        session=session,
-        settings=settings,
-        application_id=application_id,
-        status_token=token,
-        now=now,
-    )
     return _png(view)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
@@ -25,7 +26,7 @@ from issuer.authz import Principal
 from issuer.models.applications import Application, ResidenceAddress
 from issuer.models.permits import Credential, CredentialPublic, Permit, PermitPublic
 from issuer.services import endorsements, permits
-from issuer.services.issuance import permit_address
+from issuer.services.claims import permit_address
 from issuer.services.transitions import MAX_REASON
 from issuer.settings import SettingsDep
 
@@ -111,91 +112,59 @@ def get_permit(permit_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
 StatusMove = Callable[..., Permit]
 
 
-def _status_move(
-    move: StatusMove,
-    *,
-    permit_id: uuid.UUID,
-    body: ReasonRequest,
-    session: Session,
-    principal: Principal,
-    now: datetime,
+@dataclass(frozen=True, slots=True)
+class _StatusMoves:
+    """A supervisor's status moves in one request; the lists are republished after the commit."""
+
+    session: Session
+    principal: Principal
+    now: datetime
+    background: BackgroundTasks
+    publish: Callable[[], None]
+
+    def apply(self, move: StatusMove, *, permit_id: uuid.UUID, body: ReasonRequest) -> Permit:
+        """Run ``move`` (a :mod:`issuer.services.permits` status move); a background task runs
+        after the response is sent, so the publisher sees the committed entries."""
+        permit = move(
+            session=self.session,
+            principal=self.principal,
+            permit_id=permit_id,
+            reason=body.reason,
+            now=self.now,
+        )
+        self.background.add_task(self.publish)
+        return permit
+
+
+def _status_moves(
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
     background: BackgroundTasks,
-    publish: Callable[[], None],
-) -> Permit:
-    permit = move(
-        session=session, principal=principal, permit_id=permit_id, reason=body.reason, now=now
-    )
-    background.add_task(publish)
-    return permit
+    publisher: PublisherDep,
+) -> _StatusMoves:
+    return _StatusMoves(session, principal, now, background, publisher.after_commit)
+
+
+_MovesDep = Annotated[_StatusMoves, Depends(_status_moves)]
 
 
 @router.post("/{permit_id}/suspend", response_model=PermitPublic)
-def suspend(
-    permit_id: uuid.UUID,
-    body: ReasonRequest,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    background: BackgroundTasks,
-    publisher: PublisherDep,
-) -> Permit:
+def suspend(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``active -> suspended`` (supervisor + TOTP): every live credential reads SUSPENDED."""
-    return _status_move(
-        permits.suspend_permit,
-        permit_id=permit_id,
-        body=body,
-        session=session,
-        principal=principal,
-        now=now,
-        background=background,
-        publish=publisher.after_commit,
-    )
+    return moves.apply(permits.suspend_permit, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/reinstate", response_model=PermitPublic)
-def reinstate(
-    permit_id: uuid.UUID,
-    body: ReasonRequest,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    background: BackgroundTasks,
-    publisher: PublisherDep,
-) -> Permit:
+def reinstate(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``suspended -> active`` (supervisor + TOTP): live credentials read VALID again."""
-    return _status_move(
-        permits.reinstate_permit,
-        permit_id=permit_id,
-        body=body,
-        session=session,
-        principal=principal,
-        now=now,
-        background=background,
-        publish=publisher.after_commit,
-    )
+    return moves.apply(permits.reinstate_permit, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/revoke", response_model=PermitPublic)
-def revoke(
-    permit_id: uuid.UUID,
-    body: ReasonRequest,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    background: BackgroundTasks,
-    publisher: PublisherDep,
-) -> Permit:
+def revoke(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``active | suspended -> revoked`` (supervisor + TOTP; final): credentials read INVALID."""
-    return _status_move(
-        permits.revoke_permit,
-        permit_id=permit_id,
-        body=body,
-        session=session,
-        principal=principal,
-        now=now,
-        background=background,
-        publish=publisher.after_commit,
-    )
+    return moves.apply(permits.revoke_permit, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/renew", response_model=PermitChangePublic)

@@ -1,7 +1,7 @@
 """``GET /status/{list_id}``: signed Token Status Lists (draft-ietf-oauth-status-list §8).
 
 Served as stored (rebuilt only when entries change or the token nears expiry, see
-:mod:`issuer.services.status_lists`), with ``Content-Type: application/statuslist+jwt``,
+:mod:`issuer.services.status_tokens`), with ``Content-Type: application/statuslist+jwt``,
 ``Cache-Control: max-age=<ttl>`` and a strong ``ETag``; a matching ``If-None-Match`` answers
 304 without a body. The list URIs all start with ``<public_base_url>/status/``, the prefix
 to publish as the issuer's ``status_list_prefixes`` in the trust list (DESIGN §5).
@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from issuer.api.deps import NowDep, SessionDep
 from issuer.api.publishing import RingDep
-from issuer.services.status_lists import served_token
+from issuer.services.status_tokens import served_token
 from issuer.settings import SettingsDep
 
 __all__ = ["STATUS_LIST_MEDIA_TYPE", "etag_matches", "router"]

@@ -15,6 +15,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Final
 
@@ -244,30 +245,10 @@ def _decide(
     return application
 
 
-def approve_application(
-    *, session: Session, principal: Principal, application_id: uuid.UUID, reason: str, now: datetime
-) -> Application:
-    """``submitted -> approved`` (clerk or supervisor). Only outcomes that grant a permit
-    (``permit``, ``temporary_permit``) can be approved."""
-    return _decide(
-        session=session,
-        principal=principal,
-        application_id=application_id,
-        action=ApplicationAction.APPROVE,
-        reason=reason,
-        now=now,
-    )
-
-
-def reject_application(
-    *, session: Session, principal: Principal, application_id: uuid.UUID, reason: str, now: datetime
-) -> Application:
-    """``submitted -> rejected`` (clerk or supervisor), with the reason the applicant is owed."""
-    return _decide(
-        session=session,
-        principal=principal,
-        application_id=application_id,
-        action=ApplicationAction.REJECT,
-        reason=reason,
-        now=now,
-    )
+# Approval and rejection differ only in their action: each is called as
+# ``approve_application(*, session, principal, application_id, reason, now) -> Application``.
+#: ``submitted -> approved`` (clerk or supervisor). Only outcomes that grant a permit
+#: (``permit``, ``temporary_permit``) can be approved.
+approve_application: Final = partial(_decide, action=ApplicationAction.APPROVE)
+#: ``submitted -> rejected`` (clerk or supervisor), with the reason the applicant is owed.
+reject_application: Final = partial(_decide, action=ApplicationAction.REJECT)

@@ -17,7 +17,8 @@ decision grants a permit is, in one transaction per chunk:
 
 A chunk is all or nothing: permits, numbers, status entries, credentials, offers, transitions
 and audit events are written together or not at all, by the same code as single issuance
-(:mod:`issuer.services.issuance`) with statements that take every row of the chunk at once.
+(:mod:`issuer.services.permit_creation`, :mod:`issuer.services.credentials`) with statements
+that take every row of the chunk at once.
 Applications whose decision grants no permit (``registration``, ``ineligible``) stay
 ``submitted`` for an individual decision. The paper credentials are returned, never stored:
 a response lost after its commit leaves permits whose paper copy must be replaced (the holder's
@@ -44,9 +45,10 @@ from issuer.authz import Permission, Principal, require_jurisdiction, require_pe
 from issuer.db import core_connection
 from issuer.lifecycle import APPLICATION_LIFECYCLE, ApplicationAction, ApplicationState
 from issuer.models._base import metadata
-from issuer.services.issuance import CopyRequest, create_permits, issue_copies_for
+from issuer.services.credentials import CopyRequest, issue_copies_for
 from issuer.services.offers import OfferView, new_offer, offer_view, store_offers
 from issuer.services.oid4vci import ApplicationRow
+from issuer.services.permit_creation import create_permits
 from issuer.services.transitions import check_reason, record_moves
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing

@@ -24,7 +24,7 @@ from issuer.models.applications import ResidenceAddress
 from issuer.models.permits import Credential, Permit
 from issuer.models.status import StatusAllocation
 from issuer.services.applications import REGION_PREFIXES
-from issuer.services.issuance import add_years, china_today
+from issuer.services.claims import add_years, china_today
 from issuer.services.offers import OfferView, create_offer, offer_view
 from issuer.services.permits import SYSTEM_ACTOR, expire_permit, get_permit
 from issuer.services.status_lists import set_entries

@@ -31,13 +31,9 @@ from issuer.lifecycle import (
     PermitState,
 )
 from issuer.models._base import metadata
-from issuer.services.issuance import (
-    NewPermit,
-    PermitData,
-    create_permit,
-    issue_copies,
-    retire_superseded,
-)
+from issuer.services.claims import PermitData
+from issuer.services.credentials import issue_copies, retire_superseded
+from issuer.services.permit_creation import NewPermit, create_permit
 from issuer.services.transitions import record_moves
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing

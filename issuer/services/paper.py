@@ -24,7 +24,7 @@ from issuer.lifecycle import PermitState
 from issuer.models.applications import Application
 from issuer.models.permits import Credential, Permit
 from issuer.models.status import StatusAllocation
-from issuer.services.issuance import china_today, permit_claims
+from issuer.services.claims import china_today, permit_claims
 from issuer.services.oid4vci import WALLET_ACTOR, consume_nonce
 from issuer.services.status_lists import allocate_index, status_list_prefix
 from issuer.settings import IssuerSettings

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
+from typing import Final
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -73,7 +75,7 @@ def set_live_credential_status(
     return set_entries(session=session, entries=rows, value=value, now=now)
 
 
-def _status_move(
+def _officer_move(
     *,
     session: Session,
     principal: Principal,
@@ -82,6 +84,7 @@ def _status_move(
     reason: str,
     now: datetime,
 ) -> Permit:
+    """An officer's status move: a supervisor with TOTP, in the permit's jurisdiction."""
     require_permission(principal, Permission.CHANGE_PERMIT_STATUS)
     require_mfa(principal)
     permit = get_permit(session=session, principal=principal, permit_id=permit_id, lock=True)
@@ -114,46 +117,14 @@ def _apply(
         set_live_credential_status(session=session, permit_id=permit.id, value=value, now=now)
 
 
-def suspend_permit(
-    *, session: Session, principal: Principal, permit_id: uuid.UUID, reason: str, now: datetime
-) -> Permit:
-    """``active -> suspended``; live credentials become SUSPENDED."""
-    return _status_move(
-        session=session,
-        principal=principal,
-        permit_id=permit_id,
-        action=PermitAction.SUSPEND,
-        reason=reason,
-        now=now,
-    )
-
-
-def reinstate_permit(
-    *, session: Session, principal: Principal, permit_id: uuid.UUID, reason: str, now: datetime
-) -> Permit:
-    """``suspended -> active``; live credentials become VALID again."""
-    return _status_move(
-        session=session,
-        principal=principal,
-        permit_id=permit_id,
-        action=PermitAction.REINSTATE,
-        reason=reason,
-        now=now,
-    )
-
-
-def revoke_permit(
-    *, session: Session, principal: Principal, permit_id: uuid.UUID, reason: str, now: datetime
-) -> Permit:
-    """``active | suspended -> revoked`` (final); live credentials become INVALID."""
-    return _status_move(
-        session=session,
-        principal=principal,
-        permit_id=permit_id,
-        action=PermitAction.REVOKE,
-        reason=reason,
-        now=now,
-    )
+# The officers' moves differ only in their action: each is called as
+# ``suspend_permit(*, session, principal, permit_id, reason, now) -> Permit``.
+#: ``active -> suspended``; live credentials become SUSPENDED.
+suspend_permit: Final = partial(_officer_move, action=PermitAction.SUSPEND)
+#: ``suspended -> active``; live credentials become VALID again.
+reinstate_permit: Final = partial(_officer_move, action=PermitAction.REINSTATE)
+#: ``active | suspended -> revoked`` (final); live credentials become INVALID.
+revoke_permit: Final = partial(_officer_move, action=PermitAction.REVOKE)
 
 
 def expire_permit(*, session: Session, permit_id: uuid.UUID, now: datetime) -> Permit:

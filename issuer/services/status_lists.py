@@ -1,4 +1,4 @@
-"""Token Status Lists (DESIGN §4, issue 3 §6): allocating entries, changing them, signing lists.
+"""Token Status Lists (DESIGN §4, issue 3 §6): allocating entries and changing them.
 
 **Allocation.** Every credential gets an index drawn uniformly at random from a large list
 (2^17 entries by default), so the index says nothing about when or to whom it was issued
@@ -12,10 +12,8 @@ list row for the rest of their transaction. Several entries (a wallet's batch of
 issuance) are reserved with one such ``UPDATE`` and drawn as a set: one multi-row insert per
 round, the clashes drawn again, so a thousand entries cost a handful of statements.
 
-**Publishing.** Changing an entry only marks the list ``dirty``. The signed token is rebuilt
-from the database by :func:`rebuild_list` — right after the committing request, by the
-background refresher, or on the first ``GET`` that finds it stale — never per request: a
-fresh token is served from the ``status_list`` row as stored, with its ETag.
+**Changing entries.** :func:`set_entries` only marks the affected lists ``dirty``; signing and
+serving the tokens is :mod:`issuer.services.status_tokens`' work, never done per request.
 
 Lock order: a transaction that also appends audit events takes the audit head first (see
 :mod:`issuer.audit`); the list row comes after it, so the two can never deadlock.
@@ -23,14 +21,13 @@ Lock order: a transaction that also appends audit events takes the audit head fi
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, Float, Integer, Table, bindparam, func, or_, tuple_, update
+from sqlalchemy import CursorResult, Float, Integer, Table, bindparam, func, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -40,23 +37,15 @@ from issuer.db import core_connection
 from issuer.models._base import metadata
 from issuer.models.status import StatusAllocation, StatusList
 from issuer.settings import IssuerSettings
-from keys.ring import KeyRing
-from wire.errors import NotFound, ServiceUnavailable
-from wire.statuslist import StatusList as WireStatusList
-from wire.statuslist import build_status_list_token
+from wire.errors import ServiceUnavailable
 
 __all__ = [
     "STATUS_BITS",
-    "ServedToken",
     "StatusRef",
     "allocate_index",
     "allocate_indices",
     "insert_ignore",
     "list_uri",
-    "lists_needing_rebuild",
-    "needs_rebuild",
-    "rebuild_list",
-    "served_token",
     "set_entries",
     "status_list_prefix",
 ]
@@ -76,15 +65,6 @@ class StatusRef:
     list_id: int
     idx: int
     uri: str
-
-
-@dataclass(frozen=True, slots=True)
-class ServedToken:
-    """A signed status list token as served, with its cache validator and lifetime."""
-
-    token: str
-    etag: str
-    max_age: int
 
 
 def status_list_prefix(settings: IssuerSettings) -> str:
@@ -321,115 +301,3 @@ def set_entries(
         .values(dirty=True, version=col(StatusList.version) + 1)
     )
     return int(result.rowcount)
-
-
-def needs_rebuild(
-    row: StatusList, *, ring: KeyRing, settings: IssuerSettings, now: datetime
-) -> bool:
-    """True when the token is missing, outdated, signed by another key or past half-life."""
-    if row.token is None or row.dirty or row.token_exp is None or row.kid != ring.active_kid:
-        return True
-    half_life = timedelta(seconds=settings.status_token_lifetime_seconds / 2)
-    return row.token_exp - now < half_life
-
-
-def lists_needing_rebuild(
-    *, session: Session, ring: KeyRing, settings: IssuerSettings, now: datetime
-) -> list[int]:
-    """Ids of the lists :func:`needs_rebuild` would rebuild, found with one query."""
-    half_life = timedelta(seconds=settings.status_token_lifetime_seconds / 2)
-    statement = (
-        select(col(StatusList.id))
-        .where(
-            or_(
-                col(StatusList.dirty),
-                col(StatusList.token).is_(None),
-                col(StatusList.token_exp).is_(None),
-                col(StatusList.token_exp) < now + half_life,
-                col(StatusList.kid).is_(None),
-                col(StatusList.kid) != ring.active_kid,
-            )
-        )
-        .order_by(col(StatusList.id))
-    )
-    return [int(list_id) for list_id in session.exec(statement) if list_id is not None]
-
-
-def _entries(session: Session, list_id: int) -> Iterable[tuple[int, int]]:
-    statement = (
-        select(col(StatusAllocation.idx), col(StatusAllocation.status))
-        .where(col(StatusAllocation.list_id) == list_id)
-        .where(col(StatusAllocation.status) != 0)
-    )
-    return session.exec(statement)
-
-
-def rebuild_list(
-    *,
-    session: Session,
-    list_id: int,
-    ring: KeyRing,
-    settings: IssuerSettings,
-    now: datetime,
-    force: bool = False,
-) -> bool:
-    """Rebuild and sign list ``list_id`` if it needs it (or ``force``); True when it did.
-
-    The list row is locked first, so concurrent rebuilders queue and the later ones find the
-    work done; an entry changed meanwhile marks the row dirty again after this commit.
-    """
-    row = session.get(StatusList, list_id, with_for_update=True, populate_existing=True)
-    if row is None:
-        raise NotFound("status list not found")
-    if not force and not needs_rebuild(row, ring=ring, settings=settings, now=now):
-        return False
-    wire_list = WireStatusList.from_entries(row.size, row.bits, _entries(session, list_id))
-    iat = int(now.timestamp())
-    exp = iat + settings.status_token_lifetime_seconds
-    token = build_status_list_token(
-        status_list=wire_list,
-        sub=row.uri,
-        iat=iat,
-        exp=exp,
-        ttl=settings.status_ttl_seconds,
-        key=ring.active_key,
-        kid=ring.active_kid,
-        iss=settings.issuer_url,
-    )
-    row.token = token
-    row.etag = hashlib.sha256(token.encode("ascii")).hexdigest()[:32]
-    row.token_exp = datetime.fromtimestamp(exp, UTC)
-    row.built_at = now
-    row.kid = ring.active_kid
-    row.dirty = False
-    session.add(row)
-    session.flush()
-    return True
-
-
-def served_token(
-    *,
-    session: Session,
-    list_id: int,
-    ring: KeyRing,
-    settings: IssuerSettings,
-    now: datetime,
-) -> ServedToken:
-    """The token to serve for list ``list_id``, rebuilt first only if it is stale.
-
-    Normally the refresher and the post-commit hook have already rebuilt it, and this is one
-    primary-key read; the rebuild here is the safety net that keeps the one-second promise
-    even when they are late.
-    """
-    row = session.get(StatusList, list_id)
-    if row is None:
-        raise NotFound("status list not found")
-    if needs_rebuild(row, ring=ring, settings=settings, now=now):
-        rebuild_list(session=session, list_id=list_id, ring=ring, settings=settings, now=now)
-        row = session.get(StatusList, list_id)
-        assert row is not None
-    assert row.token is not None
-    assert row.etag is not None
-    assert row.token_exp is not None
-    remaining = int((row.token_exp - now).total_seconds())
-    return ServedToken(row.token, row.etag, max(0, min(settings.status_ttl_seconds, remaining)))

@@ -1,10 +1,11 @@
 """``permit demo``: the whole system in one command, on embedded defaults (issue 6).
 
-Two cities' issuers and a holder wallet run as separate loopback processes (SQLite databases,
-encrypted key rings and the signed trust list under ``--out``); applicants, an employer, an
-officer, the holder and three verifiers then play the story, and every step checks its own
-outcome. Artefacts (QR images, the trust list, status list tokens, the paper permit PDF and
-``summary.json``) stay in ``--out``. Exit status 1 when any step does not behave as narrated.
+Two cities' issuers, a holder wallet and a verifier service run as separate loopback processes
+(SQLite databases, encrypted key rings and the signed trust list under ``--out``); applicants,
+an employer, an officer, the holder and three verifiers (the bank through the verifier
+service's HTTP API) then play the story, and every step checks its own outcome. Artefacts (QR
+images, the trust list, status list tokens, the paper permit PDF and ``summary.json``) stay in
+``--out``. Exit status 1 when any step does not behave as narrated.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def demo(out_dir: Path, quick: bool) -> None:
     """Run the end-to-end demo on embedded defaults and check every step."""
     from permit_cli.demo import lifecycle, story
     from permit_cli.demo.narrate import Narrator
-    from permit_cli.demo.parties import Officers, VerifierDesk
+    from permit_cli.demo.parties import BankDesk, Officers, VerifierDesk
     from permit_cli.demo.stack import running_stack
 
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -57,6 +58,7 @@ def demo(out_dir: Path, quick: bool) -> None:
         running_stack(out_dir) as stack,
         httpx.Client(base_url=stack.issuers["shanghai"].base, timeout=60) as shanghai,
         httpx.Client(base_url=stack.wallet_base, timeout=60) as wallet,
+        httpx.Client(base_url=stack.verifier_base, timeout=60) as verifier,
     ):
         ctx = story.Context(
             say=say,
@@ -67,7 +69,7 @@ def demo(out_dir: Path, quick: bool) -> None:
             wallet=wallet,
             officers=Officers(stack.issuers["shanghai"], shanghai),
             landlord=VerifierDesk("landlord", stack),
-            bank=VerifierDesk("bank", stack),
+            bank=BankDesk(verifier, stack.bank_key),
             suzhou=VerifierDesk("suzhou", stack),
         )
         try:

@@ -1,10 +1,15 @@
-"""The demo's running system: two cities' issuers and a holder wallet, each its own process.
+"""The demo's running system: two cities' issuers, a holder wallet and a verifier service,
+each its own process.
 
 Everything is set up on embedded defaults under the output directory: encrypted key rings
 (one passphrase file, mode 0600), SQLite databases, officer and employer accounts created the
 way ``permit officer create`` / ``permit employer create`` do, and a trust list signed by the
-federation anchor that names both issuers (cross-region recognition). Services listen on free
-loopback ports and are stopped by their own process handles when the demo ends.
+federation anchor that names both issuers (cross-region recognition). The verifier service
+(``permit serve verifier``) reads that signed list and has one account, the bank's counter,
+whose key exists only in this process (the accounts file holds its SHA-256, docs/verifier.md).
+It keeps its replay cache and requests in memory: Redis is not part of the embedded defaults.
+Services listen on free loopback ports and are stopped by their own process handles when the
+demo ends.
 
 The issuers run with ``credential_grace_days = 0`` and a 366-day renewal window, so that the
 annual endorsement can be shown today and the replaced credential stops right after renewal
@@ -71,6 +76,9 @@ class Stack:
     wallet_base: str
     trust_list: Path
     anchor: Path
+    verifier_base: str
+    #: The bank counter's account key at the verifier service (``Authorization: Bearer``).
+    bank_key: str
 
 
 def _free_port() -> int:
@@ -81,8 +89,11 @@ def _free_port() -> int:
 
 
 def _clean_env() -> dict[str, str]:
+    """The caller's environment without settings a service would pick up over the demo's own
+    (``REDIS_URL`` would move the verifier's replay cache off the embedded defaults)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERMIT_")}
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     return env
 
 
@@ -200,6 +211,39 @@ def _trust_list(out: Path, bases: dict[str, str], jwks: dict[str, Any], anchor: 
     (out / "anchor.jwks.json").write_text(json.dumps(anchor.jwks()))
 
 
+def _verifier_env(out: Path, base: str) -> tuple[dict[str, str], str]:
+    """Settings of the demo's verifier service and the bank account's key.
+
+    One account, ``bank-demo`` with the verifier-bound ``bank`` profile: it can only open
+    OpenID4VP requests and read their answers, never ``POST /v1/verify`` (DESIGN §3).
+    """
+    from verifier.service.accounts import hash_key, new_account_key
+
+    key = new_account_key()
+    accounts = out / "verifier-accounts.json"
+    document = {
+        "version": 1,
+        "accounts": [
+            {
+                "id": "bank-demo",
+                "name": "示范银行 1 号窗口",
+                "profile": "bank",
+                "key_sha256": hash_key(key),
+            }
+        ],
+    }
+    accounts.write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    env = {
+        "PERMIT_VERIFIER_ENVIRONMENT": "test",
+        "PERMIT_VERIFIER_TRUST_LIST_PATH": str(out / "trust-list.jwt"),
+        "PERMIT_VERIFIER_TRUST_ANCHOR_PATH": str(out / "anchor.jwks.json"),
+        "PERMIT_VERIFIER_ACCOUNTS_PATH": str(accounts),
+        "PERMIT_VERIFIER_PUBLIC_BASE_URL": base,
+        "PERMIT_VERIFIER_ALLOW_INSECURE_LOOPBACK": "true",
+    }
+    return env, key
+
+
 def _wait(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -231,12 +275,14 @@ def _process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 
 @contextmanager
 def running_stack(out: Path) -> Iterator[Stack]:
-    """Keys, trust list, accounts; then both issuers and the wallet, until the block ends."""
+    """Keys, trust list, accounts; then both issuers, the wallet and the verifier service,
+    until the block ends."""
     (out / "logs").mkdir(parents=True, exist_ok=True)
     passphrase, jwks, anchor = _keys(out)
     bases = {c.key: f"http://127.0.0.1:{_free_port()}" for c in CITIES}
     _trust_list(out, bases, jwks, anchor)
     wallet_base = f"http://127.0.0.1:{_free_port()}"
+    verifier_base = f"http://127.0.0.1:{_free_port()}"
     issuers: dict[str, Issuer] = {}
     with ExitStack() as stack:
         started: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -280,7 +326,22 @@ def running_stack(out: Path) -> Iterator[Stack]:
             _process(argv, _clean_env() | wallet_env, out / "logs" / "wallet.log")
         )
         started.append((f"{wallet_base}/healthz", proc))
+        verifier_env, bank_key = _verifier_env(out, verifier_base)
+        argv = [sys.executable, "-m", "permit_cli", "serve", "verifier", "--no-access-log"]
+        argv += ["--port", verifier_base.rsplit(":", 1)[1]]
+        proc = stack.enter_context(
+            _process(argv, _clean_env() | verifier_env, out / "logs" / "verifier.log")
+        )
+        started.append((f"{verifier_base}/healthz", proc))
         deadline = time.monotonic() + 60
         for url, process in started:
             _wait(url, process, deadline)
-        yield Stack(out, issuers, wallet_base, out / "trust-list.jwt", out / "anchor.jwks.json")
+        yield Stack(
+            out,
+            issuers,
+            wallet_base,
+            out / "trust-list.jwt",
+            out / "anchor.jwks.json",
+            verifier_base,
+            bank_key,
+        )

@@ -18,7 +18,7 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from permit_cli.demo.narrate import Narrator
-from permit_cli.demo.parties import Officers, VerifierDesk, login_holder
+from permit_cli.demo.parties import BankDesk, BankRequest, Officers, VerifierDesk, login_holder
 from permit_cli.demo.stack import Stack
 
 __all__ = ["LANDLORD_FIELDS", "Context", "application", "id_number"]
@@ -89,7 +89,7 @@ class Context:
     wallet: httpx.Client
     officers: Officers
     landlord: VerifierDesk
-    bank: VerifierDesk
+    bank: BankDesk
     suzhou: VerifierDesk
     holder: dict[str, str] = field(default_factory=dict)
     supervisor: dict[str, str] = field(default_factory=dict)
@@ -217,49 +217,94 @@ def landlord_and_replay(ctx: Context) -> None:
     ctx.say.expect("replayed", again.reason == "replayed", reason=again.reason)
 
 
-def bank(ctx: Context) -> None:
-    import secrets
-
-    from wallet_api.qr import qr_png
-    from wire.profiles import load_profiles
-    from wire.vprequest import VerifierRequest
-
-    ctx.say.step("The bank asks for a verifier-bound presentation (OpenID4VP request)")
-    request = VerifierRequest(
-        response_uri="http://127.0.0.1:9/bank/response",
-        nonce=secrets.token_urlsafe(24),
-        state=secrets.token_urlsafe(12),
-        profile="bank",
-        claims=tuple(load_profiles()["bank"].claims),
-    )
-    answer = ctx.wallet.post(
+def _answer(ctx: Context, request: BankRequest, delivery: str) -> httpx.Response:
+    """The holder consents and the wallet answers the request (POST or a QR on the phone)."""
+    return ctx.wallet.post(
         "/v1/requests/respond",
         json={
-            "request": request.to_uri(),
+            "request": request.uri,
             "permit_id": ctx.wallet_permit,
             "consent": True,
-            "delivery": "qr",
+            "delivery": delivery,
         },
         headers=ctx.holder,
     )
+
+
+def bank(ctx: Context) -> None:
+    from verifier.qrimage import decode_qr_image
+    from wallet_api.qr import qr_png
+
+    ctx.say.step(
+        "The bank asks for a verifier-bound presentation (OpenID4VP request, verifier service)"
+    )
+    request = ctx.bank.open_request()
+    ctx.say.note(
+        f"request {request.id[:8]}… from {ctx.stack.verifier_base}: its own nonce and client_id,"
+        f" open until {time.strftime('%H:%M:%S', time.localtime(request.expires_at))}"
+    )
+    shown = ctx.bank.request_qr(request, ctx.out / "bank-request-qr.png")
+    preview = ctx.wallet.post(
+        "/v1/requests/preview",
+        json={"request": decode_qr_image(shown.read_bytes())},
+        headers=ctx.holder,
+    )
+    asks = preview.json() if preview.status_code == 200 else {}
     ctx.say.expect(
-        "the holder consents; the wallet answers", answer.status_code == 200, body=answer.text[:200]
+        f"the wallet scans the bank's request QR: {asks.get('verifier_origin')} asks for"
+        f" {asks.get('paths')}",
+        asks.get("verifier_origin") == ctx.stack.verifier_base
+        and tuple(asks.get("paths", ())) == request.claims
+        and not asks.get("beyond_profile"),
+        body=preview.text[:200],
     )
+    posted = _answer(ctx, request, "direct_post")
+    ctx.say.expect(
+        "the holder consents; the wallet posts its answer to the bank's response_uri",
+        posted.status_code == 200 and posted.json()["delivered"],
+        body=posted.text[:200],
+    )
+    view = ctx.bank.outcome(request)
+    result = view["result"] or {}
+    ctx.seen["bank"] = result
+    ctx.say.expect(
+        "the verifier service checked it against its nonce and client_id: valid",
+        view["status"] == "valid" and result.get("valid") is True,
+        status=view["status"],
+        reason=result.get("reason"),
+    )
+    ctx.say.expect(f"bank saw {sorted(result['claims'])}", "id_number" in result["claims"])
+
+    # Without a data link the phone shows its answer as a QR instead; the counter scans it onto
+    # the request's response_uri, as the verifier page's camera does.
+    at_counter = ctx.bank.open_request()
+    shown_back = _answer(ctx, at_counter, "qr")
     image = ctx.out / "bank-qr.png"
-    image.write_bytes(qr_png(answer.json()["qr_text"]))
-    result, _ = ctx.bank.scan(
-        image, profile="bank", audience=request.client_id, nonce=request.nonce
+    if shown_back.status_code == 200:
+        image.write_bytes(qr_png(shown_back.json()["qr_text"]))
+    scanned = ctx.bank.scan_answer(at_counter, image) if image.exists() else {}
+    ctx.say.expect(
+        "a second request answered as a QR on the phone, scanned at the counter: accepted",
+        scanned.get("status") == "accepted" and ctx.bank.outcome(at_counter)["status"] == "valid",
+        body=shown_back.text[:200],
+        reason=scanned.get("reason"),
     )
-    ctx.seen["bank"] = result.to_json()
-    ctx.say.expect("valid, bound to the bank's request", result.valid, reason=result.reason)
-    ctx.say.expect(f"bank saw {sorted(result.claims)}", "id_number" in result.claims)
-    wrong, _ = ctx.bank.scan(
-        ctx.png("bank-replay", "landlord"),
-        profile="bank",
-        audience=request.client_id,
-        nonce="x" * 24,
+    again = ctx.bank.scan_answer(at_counter, image)
+    ctx.say.expect(
+        "the same answer QR scanned again: replayed",
+        again.get("reason") == "replayed",
+        reason=again.get("reason"),
     )
-    ctx.say.expect("an in-person QR is refused by the bank", not wrong.valid, reason=wrong.reason)
+    # An in-person QR is bound to urn:residence-permit:qr and a nonce the bank never issued.
+    in_person = ctx.bank.open_request()
+    wrong = ctx.bank.scan_answer(in_person, ctx.png("bank-replay", "landlord"))
+    ctx.say.expect(
+        f"an in-person QR is refused by the bank ({wrong.get('reason')})",
+        wrong.get("error") == "access_denied"
+        and wrong.get("reason") in ("holder_binding_invalid", "wrong_audience")
+        and ctx.bank.outcome(in_person)["status"] == "rejected",
+        reason=wrong.get("reason"),
+    )
 
 
 def suzhou(ctx: Context) -> None:

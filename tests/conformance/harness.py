@@ -16,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.vectors import vectors_dir
+from wire.disclosures import RESERVED_NAMES, digest, parse_disclosure
 from wire.encoding import b64u_decode
-from wire.errors import HolderBindingInvalid, Malformed
+from wire.errors import HolderBindingInvalid, InvalidDisclosure, Malformed
 from wire.jwk import PrivateKey, PublicKey, load_public_jwk
 from wire.jws import CompactJWS, parse_compact, sign_compact, verify_signature
 from wire.presentation import KB_TYP, sd_hash
@@ -37,13 +39,17 @@ __all__ = [
     "StatusStub",
     "assert_json_equal",
     "canonical_json",
+    "check_disclosure_vector",
     "check_key_binding",
+    "example_id",
     "load_vector_json",
     "load_vector_yaml",
     "private_key_from_jwk",
     "profile",
     "public_key_from_jwk",
+    "reserved_disclosure",
     "resign",
+    "section_ids",
     "uri_allowed",
     "verified_issuer_jwt",
 ]
@@ -78,6 +84,45 @@ def assert_json_equal(actual: Any, expected: Any) -> None:
     """
     assert actual == expected
     assert canonical_json(actual) == canonical_json(expected)
+
+
+def example_id(example: Mapping[str, Any]) -> str:
+    """The test id of a spec example: its ``id`` in the vector file."""
+    return str(example["id"])
+
+
+def section_ids(vectors: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Test ids of disclosure vectors: position and spec section (``03-4.2.1``)."""
+    return [f"{i:02d}-{v['section'].split()[0]}" for i, v in enumerate(vectors)]
+
+
+def reserved_disclosure(vector: Mapping[str, Any]) -> bool:
+    """The vector discloses a claim under a name our rules keep out of disclosures."""
+    decoded = vector["decoded"]
+    return len(decoded) == 3 and decoded[1] in RESERVED_NAMES
+
+
+def check_disclosure_vector(vector: Mapping[str, Any]) -> None:
+    """A disclosure vector (``disclosure``, ``sha256_digest``, ``decoded``): its digest, and
+    that it decodes to the published array.
+
+    The specs reserve only ``_sd`` and ``...``; :data:`wire.disclosures.RESERVED_NAMES` also
+    holds the claims SD-JWT VC keeps visible, so a vector using one of those is refused.
+    """
+    encoded = vector["disclosure"]
+    assert digest(encoded) == vector["sha256_digest"]
+    if reserved_disclosure(vector):
+        with pytest.raises(InvalidDisclosure):
+            parse_disclosure(encoded)
+        return
+    parsed = parse_disclosure(encoded)
+    assert parsed.digest == vector["sha256_digest"]
+    as_array = (
+        [parsed.salt, parsed.value]
+        if parsed.name is None
+        else [parsed.salt, parsed.name, parsed.value]
+    )
+    assert_json_equal(as_array, vector["decoded"])
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:

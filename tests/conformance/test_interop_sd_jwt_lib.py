@@ -57,6 +57,7 @@ from tests.conformance.harness import (
     assert_json_equal,
     uri_allowed,
 )
+from tests.permit_claims import permit_claims
 from wire.credential import (
     ADDRESS_CLAIMS,
     CLAIM_NAMES,
@@ -79,25 +80,7 @@ STATUS_PREFIXES = ("https://permits.sh.example/status/",)
 VERIFIER = "https://bank.example/verifier"
 NOW = 1_790_000_000
 ENDORSED_UNTIL = date(2027, 12, 31)
-CLAIMS: dict[str, Any] = {
-    "permit_no": "310115202600001",
-    "name": "张三丰",
-    "sex": "M",
-    "birth_date": "1990-05-01",
-    "id_number": "11010519491231002X",
-    "hukou_address": "四川省成都市武侯区",
-    "residence_address": {
-        "region_code": "310115",
-        "district": "浦东新区",
-        "street": "世纪大道100号",
-    },
-    "permit_class": "standard",
-    "issuing_authority": "上海市公安局浦东分局",
-    "first_issued": "2024-03-01",
-    "endorsed_until": ENDORSED_UNTIL.isoformat(),
-    "age_over_18": True,
-    "age_over_60": False,
-}
+CLAIMS: dict[str, Any] = permit_claims(ENDORSED_UNTIL)
 PROFILES = load_profiles()
 
 

@@ -21,18 +21,22 @@ from tests.conformance.harness import (
     StaticIssuer,
     StatusStub,
     assert_json_equal,
+    check_disclosure_vector,
     check_key_binding,
+    example_id,
     load_vector_json,
     load_vector_yaml,
     private_key_from_jwk,
     profile,
     public_key_from_jwk,
+    reserved_disclosure,
     resign,
+    section_ids,
     uri_allowed,
     verified_issuer_jwt,
 )
-from wire.disclosures import RESERVED_NAMES, digest, parse_disclosure
-from wire.errors import InvalidDisclosure, Malformed
+from wire.disclosures import digest, parse_disclosure
+from wire.errors import Malformed
 from wire.jwk import PublicKey
 from wire.jws import parse_compact, verify_signature
 from wire.presentation import sd_hash
@@ -58,22 +62,6 @@ RESIGN_KID = "rfc9901-a5"
 STATUS_PREFIX = "https://status.example.com/lists/"
 
 
-def _example_id(example: dict[str, Any]) -> str:
-    return str(example["id"])
-
-
-def _as_array(encoded: str) -> list[Any]:
-    disclosure = parse_disclosure(encoded)
-    if disclosure.name is None:
-        return [disclosure.salt, disclosure.value]
-    return [disclosure.salt, disclosure.name, disclosure.value]
-
-
-def _reserved(vector: dict[str, Any]) -> bool:
-    decoded = vector["decoded"]
-    return len(decoded) == 3 and decoded[1] in RESERVED_NAMES
-
-
 def test_vector_files_are_complete() -> None:
     """Guards against a truncated copy: the README promises 92 digests and 9 serializations."""
     assert len(DIGEST_VECTORS) == 92
@@ -81,28 +69,15 @@ def test_vector_files_are_complete() -> None:
     assert len(KB_EXAMPLES) == 3
     # None of the RFC's disclosures uses a name our SD-JWT VC rules reserve, so every one of
     # them must parse (the reserved branch of the digest test stays for future vectors).
-    assert not [vector for vector in DIGEST_VECTORS if _reserved(vector)]
+    assert not [vector for vector in DIGEST_VECTORS if reserved_disclosure(vector)]
 
 
 # --- disclosures --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "vector",
-    DIGEST_VECTORS,
-    ids=[f"{i:02d}-{v['section'].split()[0]}" for i, v in enumerate(DIGEST_VECTORS)],
-)
+@pytest.mark.parametrize("vector", DIGEST_VECTORS, ids=section_ids(DIGEST_VECTORS))
 def test_disclosure_digest_and_decoding(vector: dict[str, Any]) -> None:
-    encoded = vector["disclosure"]
-    assert digest(encoded) == vector["sha256_digest"]
-    if _reserved(vector):
-        # RFC 9901 reserves only "_sd" and "..."; our verifier also refuses the claims SD-JWT
-        # VC keeps visible (wire.disclosures.RESERVED_NAMES), so such a disclosure is invalid.
-        with pytest.raises(InvalidDisclosure):
-            parse_disclosure(encoded)
-        return
-    assert parse_disclosure(encoded).digest == vector["sha256_digest"]
-    assert_json_equal(_as_array(encoded), vector["decoded"])
+    check_disclosure_vector(vector)
 
 
 def test_encoding_variants_share_a_claim_but_not_a_digest() -> None:
@@ -154,7 +129,7 @@ def test_bare_issuer_jwt_is_not_an_sd_jwt() -> None:
     assert (result.valid, result.reason, result.claims) == (False, "malformed", {})
 
 
-@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=example_id)
 def test_example_processes_to_the_expected_payload(example: dict[str, Any]) -> None:
     """RFC 9901 §7.1 steps 1-5 with the A.5 issuer key.
 
@@ -172,7 +147,7 @@ def test_example_processes_to_the_expected_payload(example: dict[str, Any]) -> N
     assert set(by_digest) == {digest(d) for d in parts.disclosures}
 
 
-@pytest.mark.parametrize("example", KB_EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", KB_EXAMPLES, ids=example_id)
 def test_example_key_binding(example: dict[str, Any]) -> None:
     """RFC 9901 §7.3: the KB-JWT is signed by ``cnf.jwk`` and its ``sd_hash`` covers the
     presentation up to the last ``~``."""
@@ -267,7 +242,7 @@ def test_every_example_has_an_expected_reason() -> None:
     assert set(EXPECTED_REASONS) == {example["id"] for example in SD_JWT_EXAMPLES}
 
 
-@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=example_id)
 def test_full_verifier_refuses_for_the_documented_reason(example: dict[str, Any]) -> None:
     """No RFC example can pass the stricter SD-JWT VC verifier (EXPECTED_REASONS):
 
@@ -326,7 +301,7 @@ EXPECTED_REASONS_WITH_KID = {
 }
 
 
-@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", SD_JWT_EXAMPLES, ids=example_id)
 def test_full_verifier_with_a_kid_reaches_the_next_rule(example: dict[str, Any]) -> None:
     """With a ``kid`` added, each example gets as far as EXPECTED_REASONS_WITH_KID says.
 

@@ -20,18 +20,21 @@ from tests.conformance.harness import (
     StaticIssuer,
     StatusStub,
     assert_json_equal,
+    check_disclosure_vector,
     check_key_binding,
+    example_id,
     load_vector_json,
     load_vector_yaml,
     private_key_from_jwk,
     profile,
     public_key_from_jwk,
+    reserved_disclosure,
     resign,
+    section_ids,
     uri_allowed,
     verified_issuer_jwt,
 )
-from wire.disclosures import RESERVED_NAMES, digest, parse_disclosure
-from wire.errors import InvalidDisclosure, Malformed
+from wire.errors import Malformed
 from wire.jws import parse_compact
 from wire.presentation import sd_hash
 from wire.sdjwt import process_payload, split_presentation
@@ -53,10 +56,6 @@ NONCE = "1234567890"
 STATUS_PREFIX = "https://example.com/statuslists/"
 ISSUERS = ("https://example.com/issuer", "https://pid-issuer.aendgard.example")
 VISIBLE = frozenset({"iss", "iat", "exp", "vct", "cnf", "status"})
-
-
-def _example_id(example: dict[str, Any]) -> str:
-    return str(example["id"])
 
 
 def _directory(kid: str = SPEC_KID) -> StaticDirectory:
@@ -107,42 +106,21 @@ def test_vector_file_is_complete() -> None:
     assert len(DISCLOSURES) == 37
     assert len(KB_EXAMPLES) == 2
     # No disclosure of the draft uses a name our rules reserve, so every one must parse.
-    assert not [
-        d for d in DISCLOSURES if len(d["decoded"]) == 3 and d["decoded"][1] in RESERVED_NAMES
-    ]
+    assert not [d for d in DISCLOSURES if reserved_disclosure(d)]
 
 
 # --- disclosures --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "vector",
-    DISCLOSURES,
-    ids=[f"{i:02d}-{d['section'].split()[0]}" for i, d in enumerate(DISCLOSURES)],
-)
+@pytest.mark.parametrize("vector", DISCLOSURES, ids=section_ids(DISCLOSURES))
 def test_disclosure_digest_and_decoding(vector: dict[str, Any]) -> None:
-    encoded = vector["disclosure"]
-    assert digest(encoded) == vector["sha256_digest"]
-    decoded = vector["decoded"]
-    if len(decoded) == 3 and decoded[1] in RESERVED_NAMES:
-        # Names our rules keep out of disclosures (wire.disclosures.RESERVED_NAMES: the
-        # SD-JWT structural names and the claims SD-JWT VC keeps visible) are refused.
-        with pytest.raises(InvalidDisclosure):
-            parse_disclosure(encoded)
-        return
-    parsed = parse_disclosure(encoded)
-    as_array = (
-        [parsed.salt, parsed.value]
-        if parsed.name is None
-        else [parsed.salt, parsed.name, parsed.value]
-    )
-    assert_json_equal(as_array, decoded)
+    check_disclosure_vector(vector)
 
 
 # --- generic processing ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
 def test_example_processes_to_the_expected_payload(example: dict[str, Any]) -> None:
     parts = split_presentation(example["serialization"])
     assert len(parts.disclosures) == example["n_disclosures"]
@@ -154,7 +132,7 @@ def test_example_processes_to_the_expected_payload(example: dict[str, Any]) -> N
     assert claims["iss"] in ISSUERS
 
 
-@pytest.mark.parametrize("example", KB_EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", KB_EXAMPLES, ids=example_id)
 def test_example_key_binding(example: dict[str, Any]) -> None:
     binding = example["key_binding"]
     parts = split_presentation(example["serialization"])
@@ -192,7 +170,7 @@ def test_every_example_has_an_expected_reason() -> None:
     assert set(EXPECTED_REASONS) == {example["id"] for example in EXAMPLES}
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
 def test_full_verifier_on_the_published_example(example: dict[str, Any]) -> None:
     """The examples as published cannot pass; each fails for the reason in EXPECTED_REASONS:
 
@@ -246,7 +224,7 @@ def test_full_verifier_checks_run_on_the_kb_example(override: dict[str, Any], re
     assert (result.valid, result.reason) == (False, reason)
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
 def test_full_verifier_with_kid_and_status(example: dict[str, Any]) -> None:
     """Re-signed with the published private key, adding the ``kid`` (all examples) and a
     ``status`` reference, the presentations pass every check and the verifier returns exactly

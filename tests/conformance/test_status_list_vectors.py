@@ -29,6 +29,7 @@ from tests.conformance.harness import (
     uri_allowed,
     verified_issuer_jwt,
 )
+from tests.permit_claims import permit_claims
 from wire.credential import end_of_day, issue_credential
 from wire.errors import StatusInvalid
 from wire.jwk import PublicKey, public_jwk, thumbprint
@@ -109,25 +110,7 @@ ISSUER_KID = thumbprint(public_jwk(ISSUER_PRIVATE))
 #: (the status list is signed by a key of the credential issuer's own trust entry).
 ISS: str = TOKEN_PAYLOAD["iss"]
 PROFILE = Profile("conformance", (), paper=False, verifier_bound=False)
-CLAIMS: dict[str, Any] = {
-    "permit_no": "310115202600001",
-    "name": "张三丰",
-    "sex": "M",
-    "birth_date": "1990-05-01",
-    "id_number": "11010519491231002X",
-    "hukou_address": "四川省成都市武侯区",
-    "residence_address": {
-        "region_code": "310115",
-        "district": "浦东新区",
-        "street": "世纪大道100号",
-    },
-    "permit_class": "standard",
-    "issuing_authority": "上海市公安局浦东分局",
-    "first_issued": "2024-03-01",
-    "endorsed_until": "2027-12-31",
-    "age_over_18": True,
-    "age_over_60": False,
-}
+CLAIMS: dict[str, Any] = permit_claims(date(2027, 12, 31))
 
 
 class SpecListLookup:

@@ -41,7 +41,7 @@ KEY_PASSPHRASE: Final = "fault tests key passphrase"
 COMMIT_MARKERS: Final = {
     # suspend / reinstate / revoke: permit state, transition, audit event, entries, list dirty
     "status-change": re.compile(r"^UPDATE status_allocation SET status"),
-    # the rebuilt, signed token is written to the list row (status_lists.rebuild_list)
+    # the rebuilt, signed token is written to the list row (status_tokens.rebuild_list)
     "status-publish": re.compile(r"^UPDATE status_list SET .*\btoken\b", re.DOTALL),
     # an employer's upload: the batch, its stored file and audit event
     "batch-upload": re.compile(r"^INSERT INTO batch_upload\b"),

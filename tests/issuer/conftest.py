@@ -1,25 +1,19 @@
 """Fixtures of the issuer tests: one database per backend, the app, officers and a fake clock.
 
-``db_url`` is parametrised over SQLite (a fresh file per test, copied from a template migrated
-once per session) and PostgreSQL (``127.0.0.1:5432/test``, one schema per test module,
-truncated between tests), so every test that touches the database runs on both. Schemas are
-always built by the Alembic migrations, never by ``create_all``. PostgreSQL tests are skipped
-with the reason when the server cannot be reached.
+The database fixtures (``db_url`` over SQLite and PostgreSQL, ``settings``, ``engine``) are the
+ones :mod:`tests.databases` makes for every service; this module says what the issuer's
+database is: its settings, migrations, and the audit head an emptied database keeps.
 """
 
 from __future__ import annotations
 
-import shutil
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from issuer.api.app import create_app
 from issuer.db import create_engine_for, session_scope
@@ -30,6 +24,7 @@ from issuer.security import Passwords
 from issuer.services.officers import create_officer
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
+from tests import databases
 from tests.issuer.helpers import (
     FakeClock,
     OfficerHandle,
@@ -38,6 +33,7 @@ from tests.issuer.helpers import (
     next_totp_step,
     totp_now,
 )
+from tests.issuer.wallet import Issued, issue_permit
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers the httpx2 fork for its TestClient and warns once, at import, when it
@@ -47,13 +43,7 @@ with warnings.catch_warnings():
     )
     from fastapi.testclient import TestClient
 
-POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TEST_JWT_SECRET = "test-only-officer-session-secret-" + "0123456789abcdef" * 3
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
 
 
 def make_settings(database_url: str, **overrides: Any) -> IssuerSettings:
@@ -75,83 +65,28 @@ def make_settings(database_url: str, **overrides: Any) -> IssuerSettings:
     return IssuerSettings.model_validate(values)
 
 
-@pytest.fixture(scope="session")
-def postgres_unreachable() -> str | None:
-    """None when PostgreSQL answers, else the reason to skip."""
-    try:
-        with psycopg.connect(POSTGRES_DSN, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError as exc:
-        return f"PostgreSQL at 127.0.0.1:5432/test is unreachable ({type(exc).__name__})"
-    return None
+def _empty(conn: Connection) -> None:
+    # Replica mode skips the append-only triggers for this cleanup only.
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    databases.truncate_tables(conn, metadata)
+    conn.execute(
+        text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"),
+        {"genesis": GENESIS_HASH},
+    )
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated to head once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "issuer.db"
-    engine = create_engine_for(make_settings(f"sqlite:///{path}"))
-    upgrade(engine)
-    engine.dispose()  # the last connection closing checkpoints the WAL into the file
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres_schema_url(postgres_unreachable: str | None) -> Iterator[str]:
-    """A fresh schema for this test module, migrated to head; dropped afterwards."""
-    if postgres_unreachable:
-        pytest.skip(postgres_unreachable)
-    schema = f"issuer_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(make_settings(url))
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine_for(make_settings(url))
-    tables = ", ".join(table.name for table in metadata.sorted_tables)
-    try:
-        with engine.begin() as conn:
-            # Replica mode skips the append-only triggers for this cleanup only.
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            conn.execute(
-                text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"),
-                {"genesis": GENESIS_HASH},
-            )
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """URL of an empty, migrated issuer database on the parametrised backend."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "issuer.db"
-        shutil.copyfile(template, target)
-        return f"sqlite:///{target}"
-    url: str = request.getfixturevalue("postgres_schema_url")
-    _truncate_postgres(url)
-    return url
-
-
-@pytest.fixture
-def settings(db_url: str) -> IssuerSettings:
-    return make_settings(db_url)
-
-
-@pytest.fixture
-def engine(settings: IssuerSettings) -> Iterator[Engine]:
-    engine = create_engine_for(settings)
-    yield engine
-    engine.dispose()
+ISSUER_DATABASE = databases.ServiceDatabase(
+    name="issuer",
+    settings_for=make_settings,
+    engine_for=create_engine_for,
+    upgrade=upgrade,
+    empty=_empty,
+)
+_truncate_postgres = ISSUER_DATABASE.truncate_postgres
+postgres_unreachable = databases.postgres_unreachable
+sqlite_template, postgres_schema_url, db_url, settings, engine = databases.database_fixtures(
+    ISSUER_DATABASE
+)
 
 
 @pytest.fixture
@@ -247,3 +182,12 @@ def make_client(
     yield factory
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def issued(
+    client: TestClient, sessions: Sessions, make_officer: OfficerFactory, clock: FakeClock
+) -> Issued:
+    """A permit approved and redeemed over OpenID4VCI with one holder key (modules that need
+    more copies override it)."""
+    return issue_permit(client, sessions, make_officer, clock)

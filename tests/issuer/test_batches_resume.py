@@ -7,13 +7,9 @@ audit event are written, not committed); a restarted issuer then resumes the bat
 
 from __future__ import annotations
 
-import os
-import select
-import signal
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,15 +33,13 @@ from tests.issuer.batch_helpers import (
     rows_written,
     wait_for_batch,
 )
+from tests.issuer.crash import CHILD_DEADLINE_SECONDS, REPO, kill_9_inside
 from tests.issuer.helpers import FakeClock
 
-REPO = Path(__file__).resolve().parents[2]
 TOTAL = 50
 #: Rows that fail validation: their errors must be recorded exactly once across crashes.
 BAD_ROWS = (7, 33)
 VALID_ROWS = [row for row in range(1, TOTAL + 1) if row not in BAD_ROWS]
-#: Guard against a hung child; never an assertion about speed.
-CHILD_DEADLINE_SECONDS = 120
 
 
 def queue_batch(engine: Engine, employer: EmployerHandle, clock: FakeClock) -> uuid.UUID:
@@ -66,26 +60,7 @@ def queue_batch(engine: Engine, employer: EmployerHandle, clock: FakeClock) -> u
 
 def run_worker_until_inside(db_url: str, stop_row: int) -> None:
     """Start a worker process, wait until it is inside row ``stop_row``'s transaction, kill -9."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.issuer.batch_crash_worker", db_url, str(stop_row)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        ready, _, _ = select.select([child.stdout], [], [], CHILD_DEADLINE_SECONDS)
-        assert ready, "the worker never reached the row"
-        assert child.stdout.readline().strip() == f"inside {stop_row}"
-        assert child.poll() is None
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait(CHILD_DEADLINE_SECONDS) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
+    kill_9_inside("tests.issuer.batch_crash_worker", db_url, str(stop_row), point=str(stop_row))
 
 
 def assert_cut_before(engine: Engine, batch_id: uuid.UUID, stop_row: int) -> None:

@@ -9,16 +9,10 @@ each permit gives the employee key-bound copies that leave the paper credential 
 
 from __future__ import annotations
 
-import os
-import select as io_select
-import signal
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from secrets import randbelow
 from typing import Any
 
@@ -61,6 +55,7 @@ from tests.issuer.batch_helpers import (
     wait_for_batch,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
+from tests.issuer.crash import kill_9_inside
 from tests.issuer.helpers import FakeClock, assert_problem
 from tests.issuer.wallet import (
     ISSUER,
@@ -78,9 +73,6 @@ from wire.profiles import load_profiles
 from wire.trust import TrustList, status_uri_allowed
 from wire.verify import IssuerTrust, StatusLookup, VerificationResult, check_presentation
 
-REPO = Path(__file__).resolve().parents[2]
-#: Guard against a hung child; never an assertion about speed.
-CHILD_DEADLINE_SECONDS = 120
 PROFILES = load_profiles()
 LANDLORD = PROFILES["landlord"]
 REGISTRATION_FACTS = {"has_residence_proof": False, "housing": "none"}
@@ -473,25 +465,7 @@ class TestService:
     ) -> None:
         batch_id = seed_batch(engine, settings, clock, 5)
         events_before = count(engine, AuditEvent)
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tests.issuer.bulk_crash_worker", db_url, str(batch_id)],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert child.stdout is not None
-            ready, _, _ = io_select.select([child.stdout], [], [], CHILD_DEADLINE_SECONDS)
-            assert ready, "the approval never reached its commit"
-            assert child.stdout.readline().strip() == "inside 5"
-            os.kill(child.pid, signal.SIGKILL)
-            assert child.wait(CHILD_DEADLINE_SECONDS) == -signal.SIGKILL
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            if child.stdout is not None:
-                child.stdout.close()
+        kill_9_inside("tests.issuer.bulk_crash_worker", db_url, str(batch_id), point="5")
         assert states(engine, batch_id) == {"submitted": 5}
         for model in (Permit, Credential, CredentialOffer, StatusAllocation, Transition):
             assert count(engine, model) == 0, model

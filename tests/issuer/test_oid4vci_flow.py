@@ -25,6 +25,7 @@ from issuer.models import (
 from tests.issuer.conftest import OfficerFactory, Sessions
 from tests.issuer.helpers import FakeClock, id_number
 from tests.issuer.wallet import (
+    CHENGDU_TEMPORARY,
     ISSUER,
     Approved,
     MakeClient,
@@ -121,29 +122,8 @@ class TestIssuance:
             client,
             sessions,
             make_officer,
-            jurisdiction="chengdu",
-            birth_date="1960-03-01",
+            **CHENGDU_TEMPORARY,
             id_number=id_number("19600301", sex="M", region="510104"),
-            sex="M",
-            residence_address={
-                "region_code": "510104",
-                "district": "锦江区",
-                "street": "春熙路1号",
-            },
-            facts={
-                "residence_months": 1,
-                "intended_stay_days": 60,
-                "housing": "none",
-                "has_residence_proof": False,
-                "employment": "none",
-                "has_business_license": False,
-                "social_insurance_months_continuous": 0,
-                "social_insurance_months_last_24": 0,
-                "studying": False,
-                "joining_hukou_relative": False,
-                "meets_settlement_conditions": False,
-                "minor_child_of_holder": False,
-            },
         )
         key = holder_key()
         [credential] = obtain(client, approved.offer, [key], clock)

@@ -7,7 +7,6 @@ moves are 409 and change nothing; bad input is 422 naming the field.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -15,14 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from issuer.models import AuditEvent, Credential, CredentialOffer, Permit, Transition
-from issuer.publisher import StatusPublisher
+from issuer.models import AuditEvent, Credential
 from tests.issuer.conftest import OfficerFactory, Sessions
 from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.permit_helpers import publisher_of, snapshot
 from tests.issuer.wallet import (
     Issued,
     holder_key,
-    issue_permit,
     obtain,
     served_status,
     status_ref,
@@ -30,40 +28,6 @@ from tests.issuer.wallet import (
 )
 
 NEW_ADDRESS = {"region_code": "310105", "district": "长宁区", "street": "愚园路1号"}
-
-
-@pytest.fixture
-def issued(
-    client: TestClient, sessions: Sessions, make_officer: OfficerFactory, clock: FakeClock
-) -> Issued:
-    return issue_permit(client, sessions, make_officer, clock)
-
-
-def publisher_of(client: TestClient) -> StatusPublisher:
-    publisher: StatusPublisher = client.app.state.status_publisher  # type: ignore[attr-defined]
-    return publisher
-
-
-def snapshot(engine: Engine, permit_id: str) -> dict[str, Any]:
-    with Session(engine) as session:
-        permit = session.get(Permit, uuid.UUID(permit_id))
-        assert permit is not None
-        offers = session.exec(select(CredentialOffer)).all()
-        transitions = session.exec(
-            select(Transition).where(Transition.entity_id == permit.id)
-        ).all()
-        # Officers' logins are audited too; count what concerns permits.
-        events = [
-            e
-            for e in session.exec(select(AuditEvent))
-            if e.action.startswith(("permit.", "offer.", "credential."))
-        ]
-        return {
-            "permit": permit.model_dump(),
-            "offers": len(offers),
-            "transitions": len(transitions),
-            "events": len(events),
-        }
 
 
 class TestRenewal:

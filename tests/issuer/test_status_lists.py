@@ -18,12 +18,12 @@ from sqlmodel import Session, col, select
 
 from issuer.db import session_scope
 from issuer.models import Credential, StatusAllocation, StatusList
-from issuer.publisher import StatusPublisher
 from issuer.services.status_lists import allocate_index, set_entries, status_list_prefix
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
 from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.permit_helpers import publisher_of
 from tests.issuer.wallet import ISSUER, Issued, MakeClient, issue_permit, served_status, verify
 from wire.errors import Malformed
 from wire.jws import parse_compact
@@ -211,7 +211,7 @@ class TestRefresher:
     def test_re_signs_at_half_life_only(
         self, client: TestClient, issued: Issued, clock: FakeClock
     ) -> None:
-        publisher: StatusPublisher = client.app.state.status_publisher  # type: ignore[attr-defined]
+        publisher = publisher_of(client)
         publisher.publish()
         first = client.get("/status/1").text
         clock.advance(hours=11)

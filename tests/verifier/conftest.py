@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,14 +37,14 @@ class StatusServer:
     base: str = ""
 
 
-@pytest.fixture
-def status_server() -> Iterator[StatusServer]:
-    server_state = StatusServer()
+@contextmanager
+def serve_status(state: StatusServer) -> Iterator[str]:
+    """Serve ``state.routes`` on a loopback port, recording requests; yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            server_state.requests.append(self.path)
-            code, headers, body = server_state.routes.get(self.path, (404, {}, b""))
+            state.requests.append(self.path)
+            code, headers, body = state.routes.get(self.path, (404, {}, b""))
             self.send_response(code)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -55,14 +56,23 @@ def status_server() -> Iterator[StatusServer]:
             """Quiet."""
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server_state.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
-    yield server_state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def status_server() -> Iterator[StatusServer]:
+    server_state = StatusServer()
+    with serve_status(server_state) as base:
+        server_state.base = base
+        yield server_state
 
 
 @dataclass

@@ -1,29 +1,25 @@
 """Fixtures of the wallet tests: a database per backend, the app, a fake issuer, holders.
 
-``db_url`` is parametrised over SQLite (a fresh file per test, copied from a template migrated
-once per session) and PostgreSQL (``127.0.0.1:5432/test``, one schema per test module,
-truncated between tests), as in ``tests/issuer``: every test that touches the database runs on
-both. Schemas are built by the Alembic migrations. The wallet talks to an in-process fake
-issuer (:mod:`tests.wallet.fake_issuer`) through a Starlette ``TestClient`` used as its
+The database fixtures (``db_url`` over SQLite and PostgreSQL, ``settings``, ``engine``) are the
+ones :mod:`tests.databases` makes for every service, as in ``tests/issuer``: every test that
+touches the database runs on both backends. The wallet talks to an in-process fake issuer
+(:mod:`tests.wallet.fake_issuer`) through a Starlette ``TestClient`` used as its
 ``httpx.Client``.
 """
 
 from __future__ import annotations
 
-import shutil
-import uuid
+import functools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests import databases
 from tests.wallet.fake_issuer import FakeIssuer, build_app
 from wallet_api.api.app import create_app
 from wallet_api.db import create_engine_for
@@ -37,15 +33,9 @@ with warnings.catch_warnings():
     )
     from fastapi.testclient import TestClient
 
-POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TEST_SECRET = "test-only-wallet-key-encryption-secret-" + "0123456789abcdef" * 2
 #: 10:00 in Shanghai, far from a day boundary.
 START = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
 PASSWORD = "correct horse battery"
 
 
@@ -76,73 +66,17 @@ def make_settings(database_url: str, **overrides: Any) -> WalletSettings:
     return WalletSettings.model_validate(values)
 
 
-@pytest.fixture(scope="session")
-def postgres_unreachable() -> str | None:
-    try:
-        with psycopg.connect(POSTGRES_DSN, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError as exc:
-        return f"PostgreSQL at 127.0.0.1:5432/test is unreachable ({type(exc).__name__})"
-    return None
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("wallet-template") / "wallet.db"
-    engine = create_engine_for(make_settings(f"sqlite:///{path}"))
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres_schema_url(postgres_unreachable: str | None) -> Iterator[str]:
-    if postgres_unreachable:
-        pytest.skip(postgres_unreachable)
-    schema = f"wallet_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(make_settings(url))
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine_for(make_settings(url))
-    tables = ", ".join(table.name for table in metadata.sorted_tables)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "wallet.db"
-        shutil.copyfile(template, target)
-        return f"sqlite:///{target}"
-    url: str = request.getfixturevalue("postgres_schema_url")
-    _truncate_postgres(url)
-    return url
-
-
-@pytest.fixture
-def settings(db_url: str) -> WalletSettings:
-    return make_settings(db_url)
-
-
-@pytest.fixture
-def engine(settings: WalletSettings) -> Iterator[Engine]:
-    engine = create_engine_for(settings)
-    yield engine
-    engine.dispose()
+WALLET_DATABASE = databases.ServiceDatabase(
+    name="wallet",
+    settings_for=make_settings,
+    engine_for=create_engine_for,
+    upgrade=upgrade,
+    empty=functools.partial(databases.truncate_tables, metadata=metadata),
+)
+postgres_unreachable = databases.postgres_unreachable
+sqlite_template, postgres_schema_url, db_url, settings, engine = databases.database_fixtures(
+    WALLET_DATABASE
+)
 
 
 @pytest.fixture

@@ -10,33 +10,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.wallet.stack import ROOT, Stack, running_stack
+from tests.browser import ARTIFACTS, NEEDS_CHROMIUM, phone_page
+from tests.wallet.stack import Stack, running_stack
 from wallet_api.api.web import STATIC_DIR
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run bin/setup-browser as root"
-    ),
+    *NEEDS_CHROMIUM,
     pytest.mark.skipif(
         not (STATIC_DIR / "vendor" / "qrcode-generator.js").exists(),
         reason="the page's QR encoder is not built: run bin/build-web",
@@ -51,42 +36,35 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_login_choose_landlord_and_the_screen_qr_verifies(stack: Stack) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     offer_uri, tx_code = stack.issue_offer()
     with httpx.Client(base_url=stack.wallet_base, timeout=30) as wallet:
         stack.holder(wallet, "zhangwei")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(
-                viewport={"width": 412, "height": 915}, device_scale_factor=2, locale="zh-CN"
-            )
-            page.goto(stack.wallet_base + "/")
-            expect(page.locator("h1")).to_have_text("电子居住证")
-            page.fill("#username", "zhangwei")
-            page.fill("#password", "correct horse battery")
-            page.click("#login-submit")
-            expect(page.locator("#wallet-view")).to_be_visible()
-            page.fill("#offer-text", offer_uri)
-            page.fill("#offer-pin", tx_code or "")
-            page.click("#offer-redeem")
-            expect(page.locator("#permits li")).to_have_count(1, timeout=30_000)
-            expect(page.locator("#permits li .badge.valid")).to_be_visible(timeout=30_000)
-            page.click("#profile-landlord")
-            canvas = page.locator("#qr-canvas")
-            expect(canvas).to_have_attribute("data-rendered", "client", timeout=30_000)
-            expect(page.locator("#disclosed")).to_contain_text("徐汇区")
-            expect(page.locator("#disclosed")).not_to_contain_text("310104")  # no ID number
-            shot = page.screenshot(full_page=True)
-            (ARTIFACTS / "wallet-landlord-zh.png").write_bytes(shot)
-            qr_shot = canvas.screenshot()
-            page.click("#lang")
-            expect(page.locator("h1")).to_have_text("Residence permit")
-            (ARTIFACTS / "wallet-landlord-en.png").write_bytes(page.screenshot(full_page=True))
-        finally:
-            browser.close()
+    with phone_page(412, 915, device_scale_factor=2) as page:
+        page.goto(stack.wallet_base + "/")
+        expect(page.locator("h1")).to_have_text("电子居住证")
+        page.fill("#username", "zhangwei")
+        page.fill("#password", "correct horse battery")
+        page.click("#login-submit")
+        expect(page.locator("#wallet-view")).to_be_visible()
+        page.fill("#offer-text", offer_uri)
+        page.fill("#offer-pin", tx_code or "")
+        page.click("#offer-redeem")
+        expect(page.locator("#permits li")).to_have_count(1, timeout=30_000)
+        expect(page.locator("#permits li .badge.valid")).to_be_visible(timeout=30_000)
+        page.click("#profile-landlord")
+        canvas = page.locator("#qr-canvas")
+        expect(canvas).to_have_attribute("data-rendered", "client", timeout=30_000)
+        expect(page.locator("#disclosed")).to_contain_text("徐汇区")
+        expect(page.locator("#disclosed")).not_to_contain_text("310104")  # no ID number
+        shot = page.screenshot(full_page=True)
+        (ARTIFACTS / "wallet-landlord-zh.png").write_bytes(shot)
+        qr_shot = canvas.screenshot()
+        page.click("#lang")
+        expect(page.locator("h1")).to_have_text("Residence permit")
+        (ARTIFACTS / "wallet-landlord-en.png").write_bytes(page.screenshot(full_page=True))
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)).convert("L"))
     assert found, "no QR code found in the page screenshot"
     text = found[0].text

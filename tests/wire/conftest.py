@@ -23,6 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from tests import hostile as _hostile
+from tests.permit_claims import permit_claims
 from wire.credential import IssuedCredential, end_of_day, issue_credential
 from wire.jwk import PrivateKey, PublicKey, public_jwk, thumbprint
 from wire.presentation import QR_AUDIENCE, create_presentation
@@ -51,25 +52,7 @@ ENDORSED_UNTIL = date(2027, 3, 1)
 EXP = end_of_day(ENDORSED_UNTIL)
 PROFILES: dict[str, Profile] = load_profiles()
 
-CLAIMS: dict[str, Any] = {
-    "permit_no": "310115202600001",
-    "name": "张三丰",
-    "sex": "M",
-    "birth_date": "1990-05-01",
-    "id_number": "11010519491231002X",
-    "hukou_address": "四川省成都市武侯区",
-    "residence_address": {
-        "region_code": "310115",
-        "district": "浦东新区",
-        "street": "世纪大道100号",
-    },
-    "permit_class": "standard",
-    "issuing_authority": "上海市公安局浦东分局",
-    "first_issued": "2024-03-01",
-    "endorsed_until": ENDORSED_UNTIL.isoformat(),
-    "age_over_18": True,
-    "age_over_60": False,
-}
+CLAIMS: dict[str, Any] = permit_claims(ENDORSED_UNTIL)
 
 
 # Session-wide keys (ISSUER_ES256 and HOLDER_EDDSA come from tests/hostile.py): generating them

@@ -4,38 +4,35 @@ Rejected presentations are not HTTP errors: ``POST /v1/verify`` answers 200 with
 result. What is an error — bad input (422), a wrong account key (401), a profile the account
 may not use (403), a verifier-bound profile without a request (409), an image that holds no QR
 code (422) or is too large (413), an unusable trust list or replay cache (503) — becomes
-``application/problem+json`` with a stable ``code``. Submitted values are never echoed and
+``application/problem+json`` with a stable ``code`` through the services' common handlers
+(:mod:`servicekit.errors`); the code-to-status map below is the verifier's own. Every problem
+is ``no-store``, every 503 carries ``Retry-After``. Submitted values are never echoed and
 unexpected exceptions are logged by type only (CONVENTIONS §3–§4).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Final
 
 import redis
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wire.errors import (
-    HTTP_STATUS,
-    AuthenticationRequired,
-    Conflict,
-    InvalidInput,
-    PermitError,
-    ServiceUnavailable,
-)
-from wire.problem import (
+from servicekit.errors import (
+    NO_STORE,
     PROBLEM_CONTENT_TYPE,
-    http_problem,
-    problem_body,
-    validation_problem,
+    RETRY_AFTER_SECONDS,
+    Unavailable,
+    install_problem_handlers,
+    permit_problem,
+    problem_response,
 )
+from wire.errors import HTTP_STATUS, Conflict, PermitError
 
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
+    "RETRY_AFTER_SECONDS",
     "BodyTooLarge",
     "VerifierBoundProfile",
     "http_status",
@@ -44,9 +41,11 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-#: Seconds a client should wait before retrying after a 503 for Redis (replay cache, request
-#: store): the same header as the issuer's and the wallet's database 503s (docs/faults.md).
-RETRY_AFTER_SECONDS: Final = 5
+#: The shared replay cache or request store is unreachable: fail closed (503), as the issuer's
+#: and the wallet's database 503s (docs/faults.md).
+_REDIS: Final = Unavailable(
+    (redis.RedisError,), detail="the shared cache is unavailable", what="redis"
+)
 
 
 class VerifierBoundProfile(Conflict):
@@ -75,68 +74,16 @@ def http_status(error: PermitError) -> int:
     return _STATUS.get(error.code, 500)
 
 
-def problem_response(
-    *, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    """A problem+json response (:func:`wire.problem.problem_body`)."""
-    body = problem_body(status=status, code=code, detail=detail, **extra)
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
-
-
-def _permit_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PermitError)
-    status = http_status(exc)
-    headers = {"Cache-Control": "no-store"}
-    extra: dict[str, Any] = {}
-    if isinstance(exc, InvalidInput) and exc.field:
-        extra["field"] = exc.field
-    if isinstance(exc, AuthenticationRequired):
-        headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, ServiceUnavailable):
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    if status >= 500:
-        _log.error("request failed: %s", exc.code)
-    return problem_response(
-        status=status, code=exc.code, detail=exc.message, headers=headers, **extra
-    )
-
-
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    return JSONResponse(
-        validation_problem(exc.errors()), status_code=422, media_type=PROBLEM_CONTENT_TYPE
-    )
-
-
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    return JSONResponse(
-        http_problem(exc.status_code, exc.detail),
-        status_code=exc.status_code,
-        headers=dict(exc.headers) if exc.headers else None,
-        media_type=PROBLEM_CONTENT_TYPE,
-    )
-
-
-def _redis_error(_request: Request, exc: Exception) -> JSONResponse:
-    """The shared replay cache or request store is unreachable: fail closed (503)."""
-    _log.error("redis unavailable: %s", type(exc).__name__)
-    return problem_response(
-        status=503,
-        code="service_unavailable",
-        detail="the shared cache is unavailable",
-        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    _log.error("unhandled %s", type(exc).__name__)
-    return problem_response(status=500, code="internal_error", detail="internal error")
+def _permit_error(exc: PermitError) -> JSONResponse:
+    return permit_problem(exc, status=http_status(exc), logger=_log, headers=NO_STORE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(PermitError, _permit_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(redis.RedisError, _redis_error)
-    app.add_exception_handler(Exception, _unexpected)
+    """Register the handlers on ``app``."""
+    install_problem_handlers(
+        app,
+        permit_error=_permit_error,
+        logger=_log,
+        unavailable=[_REDIS],
+        unavailable_headers=NO_STORE,
+    )

@@ -10,34 +10,28 @@ plain-HTTP loopback exceptions, an unsigned trust list and a public base URL tha
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
-from wire.errors import ConfigurationError
+from servicekit.settings import Environment, ServiceSettings, environment_field
 
 __all__ = ["Environment", "VerifierSettings"]
 
-Environment = Literal["development", "test", "production"]
 
+class VerifierSettings(ServiceSettings):
+    """Configuration of one verifier deployment (every field reads ``PERMIT_VERIFIER_<NAME>``).
 
-class VerifierSettings(BaseSettings):
-    """Configuration of one verifier deployment (every field reads ``PERMIT_VERIFIER_<NAME>``)."""
+    ``load`` (errors name the setting, never the value) is the services' common one
+    (:class:`servicekit.settings.ServiceSettings`).
+    """
 
-    model_config = SettingsConfigDict(
-        env_prefix="PERMIT_VERIFIER_",
-        extra="ignore",
-        frozen=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
+    model_config = SettingsConfigDict(env_prefix="PERMIT_VERIFIER_")
+    settings_name = "verifier"
 
-    environment: Environment = Field(
-        default="development",
-        validation_alias=AliasChoices("PERMIT_VERIFIER_ENVIRONMENT", "PERMIT_ENVIRONMENT"),
-    )
+    environment: Environment = environment_field("PERMIT_VERIFIER_")
     #: The trust list (DESIGN §5): a file (plain JSON or ``trustlist+jwt``) or an https URL
     #: serving a signed list. Exactly one of the two.
     trust_list_path: Path | None = None
@@ -127,19 +121,3 @@ class VerifierSettings(BaseSettings):
     def base_url(self) -> str:
         """``public_base_url`` without a trailing slash."""
         return self.public_base_url.rstrip("/")
-
-    @classmethod
-    def load(cls, **overrides: object) -> VerifierSettings:
-        """Environment plus ``overrides``; errors name the settings but never echo values."""
-        try:
-            return cls.model_validate(overrides)
-        except ValidationError as exc:
-            problems = sorted(
-                {
-                    (".".join(str(part) for part in err["loc"]) or "settings")
-                    + ": "
-                    + err["msg"].removeprefix("Value error, ")
-                    for err in exc.errors()
-                }
-            )
-            raise ConfigurationError("invalid verifier settings: " + "; ".join(problems)) from None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import uuid
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from wallet_api.api.deps import (
     AccountDep,
@@ -43,8 +43,12 @@ def _sheet(
     profiles: ProfilesDep,
     now: NowDep,
 ) -> PaperSheet:
+    """The printable sheet, one resource in three formats; each print is in the history."""
     access = permit_access(session=session, actor=account, permit_id=permit_id, now=now)
     return paper_sheet(session=session, vault=vault, profiles=profiles, access=access, now=now)
+
+
+_SheetDep = Annotated[PaperSheet, Depends(_sheet)]
 
 
 @router.post("/v1/permits/{permit_id}/paper", status_code=201, response_model=ReceivedOut)
@@ -69,17 +73,8 @@ def obtain_paper(
 
 
 @router.get("/v1/permits/{permit_id}/paper", response_model=PaperOut)
-def paper_json(
-    permit_id: uuid.UUID,
-    response: Response,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> PaperOut:
+def paper_json(response: Response, sheet: _SheetDep) -> PaperOut:
     """Fields and QR payloads of the printable sheet (the page draws and prints it)."""
-    sheet = _sheet(permit_id, account, session, vault, profiles, now)
     response.headers.update(_NO_STORE)
     return PaperOut(
         permit_id=sheet.permit_id,
@@ -95,16 +90,8 @@ def paper_json(
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def paper_html(
-    permit_id: uuid.UUID,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> Response:
+def paper_html(sheet: _SheetDep) -> Response:
     """A self-contained printable page (inline SVG QR codes, print CSS)."""
-    sheet = _sheet(permit_id, account, session, vault, profiles, now)
     rows = "".join(
         f"<tr><th>{html.escape(z)}<br><small>{html.escape(e)}</small></th>"
         f"<td>{html.escape(v)}</td></tr>"
@@ -137,16 +124,8 @@ def paper_html(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def paper_pdf(
-    permit_id: uuid.UUID,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> Response:
+def paper_pdf(sheet: _SheetDep) -> Response:
     """The printable sheet as a one-page A4 PDF."""
-    sheet = _sheet(permit_id, account, session, vault, profiles, now)
     pdf = render_paper_pdf(
         title="居住证（纸质）",
         subtitle="Residence permit (paper) / 电子居住证的纸质凭证",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Final
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session
 
 from wallet_api.api.deps import (
     AccountDep,
@@ -26,11 +30,13 @@ from wallet_api.api.schemas import (
     RequestIn,
     RequestPreviewOut,
 )
+from wallet_api.models import Account
 from wallet_api.qr import qr_png, qr_svg
 from wallet_api.services import presentations as service
 from wallet_api.services import requests as requests_service
-from wallet_api.services.permits import permit_access
+from wallet_api.services.permits import Access, permit_access
 from wallet_api.settings import SettingsDep
+from wallet_api.vault import Vault
 from wire.errors import InvalidInput
 from wire.presentation import QR_AUDIENCE
 from wire.profiles import Profile
@@ -41,22 +47,65 @@ router = APIRouter(tags=["presentations"])
 _NO_STORE: Final = {"Cache-Control": "no-store"}
 
 
+@dataclass(frozen=True, slots=True)
+class _Presenter:
+    """What showing the claims of a permit takes besides the permit and the profile: the caller
+    (owner, or helper under a grant), the request's transaction, the vault and the profiles."""
+
+    account: Account
+    session: Session
+    vault: Vault
+    profiles: Mapping[str, Profile]
+    now: datetime
+
+    def profile(self, name: str) -> Profile:
+        """The configured profile ``name`` (404 when there is none)."""
+        return service.get_profile(self.profiles, name)
+
+    def _access(self, permit_id: uuid.UUID, profile: Profile) -> Access:
+        return permit_access(
+            session=self.session,
+            actor=self.account,
+            permit_id=permit_id,
+            now=self.now,
+            profile=profile.name,
+        )
+
+    def preview(self, permit_id: uuid.UUID, profile: Profile) -> dict[str, Any]:
+        """The values a presentation of ``profile`` would disclose (nothing is recorded)."""
+        access = self._access(permit_id, profile)
+        return service.preview_claims(
+            vault=self.vault, session=self.session, access=access, profile=profile
+        )
+
+    def present(self, permit_id: uuid.UUID, profile: str, *, channel: str) -> service.Presentation:
+        """A fresh in-person presentation of profile ``profile``, recorded in the history."""
+        chosen = self.profile(profile)
+        return service.present(
+            session=self.session,
+            vault=self.vault,
+            profiles=self.profiles,
+            access=self._access(permit_id, chosen),
+            profile=chosen,
+            now=self.now,
+            channel=channel,
+        )
+
+
+def _presenter(
+    account: AccountDep, session: SessionDep, vault: VaultDep, profiles: ProfilesDep, now: NowDep
+) -> _Presenter:
+    return _Presenter(account, session, vault, profiles, now)
+
+
+_PresenterDep = Annotated[_Presenter, Depends(_presenter)]
+
+
 @router.get("/v1/permits/{permit_id}/presentations/{profile}/preview", response_model=PreviewOut)
-def preview(
-    permit_id: uuid.UUID,
-    profile: str,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> PreviewOut:
+def preview(permit_id: uuid.UUID, profile: str, presenter: _PresenterDep) -> PreviewOut:
     """Exactly what a presentation for ``profile`` discloses (values shown to the holder only)."""
-    chosen = service.get_profile(profiles, profile)
-    access = permit_access(
-        session=session, actor=account, permit_id=permit_id, now=now, profile=chosen.name
-    )
-    claims = service.preview_claims(vault=vault, session=session, access=access, profile=chosen)
+    chosen = presenter.profile(profile)
+    claims = presenter.preview(permit_id, chosen)
     return PreviewOut(
         permit_id=permit_id,
         profile=chosen.name,
@@ -68,55 +117,16 @@ def preview(
     )
 
 
-def _present(
-    *,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    account: AccountDep,
-    permit_id: uuid.UUID,
-    profile: Profile,
-    now: NowDep,
-    channel: str,
-) -> service.Presentation:
-    access = permit_access(
-        session=session, actor=account, permit_id=permit_id, now=now, profile=profile.name
-    )
-    return service.present(
-        session=session,
-        vault=vault,
-        profiles=profiles,
-        access=access,
-        profile=profile,
-        now=now,
-        channel=channel,
-    )
-
-
 @router.post("/v1/permits/{permit_id}/presentations", response_model=PresentationOut)
 def create_presentation(
     permit_id: uuid.UUID,
     body: PresentationIn,
     response: Response,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
+    presenter: _PresenterDep,
     settings: SettingsDep,
-    now: NowDep,
 ) -> PresentationOut:
     """A fresh in-person presentation (KB-JWT: QR audience, new nonce, iat); the page draws it."""
-    chosen = service.get_profile(profiles, body.profile)
-    made = _present(
-        session=session,
-        vault=vault,
-        profiles=profiles,
-        account=account,
-        permit_id=permit_id,
-        profile=chosen,
-        now=now,
-        channel="qr",
-    )
+    made = presenter.present(permit_id, body.profile, channel="qr")
     response.headers.update(_NO_STORE)
     return PresentationOut(
         profile=made.profile,
@@ -135,27 +145,9 @@ def create_presentation(
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
-def presentation_png(
-    permit_id: uuid.UUID,
-    profile: str,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> Response:
+def presentation_png(permit_id: uuid.UUID, profile: str, presenter: _PresenterDep) -> Response:
     """A fresh presentation as a QR PNG (compact RP1 payload, ECC M)."""
-    chosen = service.get_profile(profiles, profile)
-    made = _present(
-        session=session,
-        vault=vault,
-        profiles=profiles,
-        account=account,
-        permit_id=permit_id,
-        profile=chosen,
-        now=now,
-        channel="qr_png",
-    )
+    made = presenter.present(permit_id, profile, channel="qr_png")
     return Response(qr_png(made.qr_text), media_type="image/png", headers=_NO_STORE)
 
 
@@ -164,27 +156,9 @@ def presentation_png(
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def presentation_svg(
-    permit_id: uuid.UUID,
-    profile: str,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    now: NowDep,
-) -> Response:
+def presentation_svg(permit_id: uuid.UUID, profile: str, presenter: _PresenterDep) -> Response:
     """A fresh presentation as a QR SVG (compact RP1 payload, ECC M)."""
-    chosen = service.get_profile(profiles, profile)
-    made = _present(
-        session=session,
-        vault=vault,
-        profiles=profiles,
-        account=account,
-        permit_id=permit_id,
-        profile=chosen,
-        now=now,
-        channel="qr_svg",
-    )
+    made = presenter.present(permit_id, profile, channel="qr_svg")
     return Response(qr_svg(made.qr_text), media_type="image/svg+xml", headers=_NO_STORE)
 
 
@@ -215,28 +189,15 @@ def history(
 
 @router.post("/v1/requests/preview", response_model=RequestPreviewOut)
 def preview_request(
-    body: RequestIn,
-    account: AccountDep,
-    session: SessionDep,
-    vault: VaultDep,
-    profiles: ProfilesDep,
-    settings: SettingsDep,
-    now: NowDep,
+    body: RequestIn, presenter: _PresenterDep, settings: SettingsDep
 ) -> RequestPreviewOut:
     """Who asks (verifier origin) for what (claim paths) — before the holder consents."""
     request = requests_service.parse_request(body.request, settings=settings)
-    summary = requests_service.summarize_request(request, profiles)
+    summary = requests_service.summarize_request(request, presenter.profiles)
     values = None
     if body.permit_id is not None:
-        access = permit_access(
-            session=session,
-            actor=account,
-            permit_id=body.permit_id,
-            now=now,
-            profile=request.profile,
-        )
         wanted = Profile(request.profile, request.claims, paper=False, verifier_bound=True)
-        values = service.preview_claims(vault=vault, session=session, access=access, profile=wanted)
+        values = presenter.preview(body.permit_id, wanted)
     return RequestPreviewOut(
         verifier_origin=summary.verifier_origin,
         client_id=request.client_id,

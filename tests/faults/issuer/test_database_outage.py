@@ -17,14 +17,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col
 
 from issuer.api.app import create_app
 from issuer.db import PG_CONNECT_TIMEOUT_SECONDS, create_engine_for
@@ -32,12 +29,18 @@ from issuer.models import Application, AuditEvent, CredentialOffer, Transition
 from tests.faults.issuer.invariants import assert_audit_consistent
 from tests.faults.outage import (
     BUSY_TIMEOUT_SECONDS,
-    DatabaseOutage,
     assert_no_personal_data,
     assert_unavailable,
     database_outage,
     log_texts,
     record_database_errors,
+)
+from tests.faults.outage_service import (
+    Service,
+    check_connect_timeouts,
+    count_rows,
+    service_through_outage,
+    serving,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
 from tests.issuer.helpers import FakeClock, application_body, id_number
@@ -47,30 +50,16 @@ CANARY_ID = id_number("19851212", sex="M")
 REASON = {"reason": "documents verified at the counter"}
 
 
-@dataclass
-class Service:
-    """The issuer app, on the database through the outage switch."""
-
-    client: TestClient
-    engine: Engine
-    outage: DatabaseOutage
+def app_on(url: str, clock: FakeClock) -> tuple[Engine, FastAPI]:
+    settings = make_settings(url, sqlite_busy_timeout_seconds=BUSY_TIMEOUT_SECONDS)
+    engine = create_engine_for(settings)
+    return engine, create_app(settings, engine=engine, clock=clock)
 
 
 @pytest.fixture
 def service(db_url: str, clock: FakeClock) -> Iterator[Service]:
-    with database_outage(db_url) as outage:
-        settings = make_settings(outage.url, sqlite_busy_timeout_seconds=BUSY_TIMEOUT_SECONDS)
-        engine = create_engine_for(settings)
-        try:
-            with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-                yield Service(client, engine, outage)
-        finally:
-            engine.dispose()
-
-
-def count(engine: Engine, model: Any, *where: Any) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+    with service_through_outage(db_url, lambda url: app_on(url, clock)) as service:
+        yield service
 
 
 def test_a_submission_cut_off_is_a_clean_503_and_its_retry_is_stored_once(
@@ -90,11 +79,11 @@ def test_a_submission_cut_off_is_a_clean_503_and_its_retry_is_stored_once(
     assert_no_personal_data([*errors, *log_texts(caplog.records)], CANARY_NAME, CANARY_ID)
 
     service.outage.restore()
-    assert count(engine, Application) == 0
+    assert count_rows(engine, Application) == 0
     retry = service.client.post("/v1/applications", json=body)
     assert retry.status_code == 201, retry.text
-    assert count(engine, Application, col(Application.id_number) == CANARY_ID) == 1
-    assert count(engine, AuditEvent, col(AuditEvent.action) == "application.submit") == 1
+    assert count_rows(engine, Application, col(Application.id_number) == CANARY_ID) == 1
+    assert count_rows(engine, AuditEvent, col(AuditEvent.action) == "application.submit") == 1
     assert_audit_consistent(engine)
 
 
@@ -107,7 +96,7 @@ def test_an_approval_cut_off_leaves_no_partial_state(
     application_id = uuid.UUID(submitted.json()["application_id"])
     headers = Sessions(client, clock).headers(make_officer("clerk"))
     approve = f"/v1/applications/{application_id}/approve"
-    events = count(engine, AuditEvent)
+    events = count_rows(engine, AuditEvent)
 
     with service.outage.cut_at(service.engine, "INSERT INTO audit_event") as ran:
         response = client.post(approve, json=REASON, headers=headers)
@@ -121,15 +110,15 @@ def test_an_approval_cut_off_leaves_no_partial_state(
         application = session.get(Application, application_id)
         assert application is not None
         assert application.state == "submitted"
-    assert count(engine, Transition) == 0
-    assert count(engine, CredentialOffer) == 0
-    assert count(engine, AuditEvent) == events
+    assert count_rows(engine, Transition) == 0
+    assert count_rows(engine, CredentialOffer) == 0
+    assert count_rows(engine, AuditEvent) == events
     assert_audit_consistent(engine)
     retry = client.post(approve, json=REASON, headers=headers)
     assert retry.status_code == 200, retry.text
     assert retry.json()["state"] == "approved"
-    assert count(engine, Transition, col(Transition.action) == "approve") == 1
-    assert count(engine, CredentialOffer) == 1
+    assert count_rows(engine, Transition, col(Transition.action) == "approve") == 1
+    assert count_rows(engine, CredentialOffer) == 1
     assert_audit_consistent(engine)
 
 
@@ -154,36 +143,21 @@ def test_reads_are_503_while_the_database_is_away_and_recover_without_restart(
 def test_a_database_that_never_answers_is_503_after_the_connect_timeout(
     postgres_schema_url: str, clock: FakeClock
 ) -> None:
-    with database_outage(postgres_schema_url) as outage:
-        settings = make_settings(outage.url)
-        engine = create_engine_for(settings)
-        try:
-            with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-                assert client.get("/status/1").status_code == 404
-                outage.blackhole()  # the pooled connection dies, a new one is never answered
-                assert_unavailable(client.get("/status/1"))
-                outage.restore()
-                assert client.get("/status/1").status_code == 404
-        finally:
-            engine.dispose()
+    with (
+        database_outage(postgres_schema_url) as outage,
+        serving(*app_on(outage.url, clock)) as client,
+    ):
+        assert client.get("/status/1").status_code == 404
+        outage.blackhole()  # the pooled connection dies, a new one is never answered
+        assert_unavailable(client.get("/status/1"))
+        outage.restore()
+        assert client.get("/status/1").status_code == 404
 
 
 @pytest.mark.postgres
 def test_connects_carry_a_timeout_unless_the_url_sets_one(postgres_schema_url: str) -> None:
-    for url, expected in (
-        (postgres_schema_url, PG_CONNECT_TIMEOUT_SECONDS),
-        (f"{postgres_schema_url}&connect_timeout=3", "3"),
-    ):
-        engine = create_engine_for(make_settings(url))
-        seen: list[object] = []
-
-        @event.listens_for(engine, "do_connect")
-        def _record(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-            seen.append(params.get("connect_timeout"))  # noqa: B023 - used before the next loop
-
-        try:
-            with engine.connect():
-                pass
-        finally:
-            engine.dispose()
-        assert seen == [expected]
+    check_connect_timeouts(
+        postgres_schema_url,
+        lambda url: create_engine_for(make_settings(url)),
+        PG_CONNECT_TIMEOUT_SECONDS,
+    )

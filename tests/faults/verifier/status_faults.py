@@ -1,22 +1,19 @@
 """A status-list server that can fail in each way a real one does, and the failure matrix.
 
-The loopback server of the verifier tests (:class:`tests.verifier.conftest.StatusServer`:
-routes and recorded requests) is reached through a :class:`~tests.faults.proxy.CuttableProxy`,
-so besides wrong answers (5xx, garbage) the tests get the network failures: nothing listening,
-a server that accepts and never answers, one that hangs up without a word.
+The loopback server of the verifier tests (:func:`tests.verifier.conftest.serve_status` of a
+:class:`~tests.verifier.conftest.StatusServer`: routes and recorded requests) is reached
+through a :class:`~tests.faults.proxy.CuttableProxy`, so besides wrong answers (5xx, garbage)
+the tests get the network failures: nothing listening, a server that accepts and never
+answers, one that hangs up without a word.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from typing import Final
 
 from tests.faults.proxy import CuttableProxy
-from tests.verifier.conftest import StatusServer
+from tests.verifier.conftest import StatusServer, serve_status
 
 __all__ = [
     "DROPPED",
@@ -97,33 +94,3 @@ class StatusFaults:
     def reached(self, path: str) -> int:
         """How many requests for ``path`` reached the server itself."""
         return self.server.requests.count(path)
-
-
-@contextmanager
-def serve_status(state: StatusServer) -> Iterator[str]:
-    """Serve ``state.routes`` on a loopback port, recording requests; yields the base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append(self.path)
-            code, headers, body = state.routes.get(self.path, (404, {}, b""))
-            self.send_response(code)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

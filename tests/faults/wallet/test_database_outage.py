@@ -12,23 +12,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
 
 from tests.faults.outage import (
     BUSY_TIMEOUT_SECONDS,
-    DatabaseOutage,
     assert_no_personal_data,
     assert_unavailable,
     database_outage,
     log_texts,
     record_database_errors,
+)
+from tests.faults.outage_service import (
+    Service,
+    check_connect_timeouts,
+    count_rows,
+    service_through_outage,
+    serving,
 )
 from tests.wallet.conftest import FakeClock, make_settings
 from wallet_api.api.app import create_app
@@ -43,30 +45,16 @@ LOGIN = {"username": "canary", "password": PASSWORD}
 UNKNOWN = {"username": "nobody-here", "password": PASSWORD}
 
 
-@dataclass
-class Service:
-    """The wallet app, on the database through the outage switch."""
-
-    client: TestClient
-    engine: Engine
-    outage: DatabaseOutage
+def app_on(url: str, clock: FakeClock) -> tuple[Engine, FastAPI]:
+    settings = make_settings(url, sqlite_busy_timeout_seconds=BUSY_TIMEOUT_SECONDS)
+    engine = create_engine_for(settings)
+    return engine, create_app(settings, engine=engine, clock=clock)
 
 
 @pytest.fixture
 def service(db_url: str, clock: FakeClock) -> Iterator[Service]:
-    with database_outage(db_url) as outage:
-        settings = make_settings(outage.url, sqlite_busy_timeout_seconds=BUSY_TIMEOUT_SECONDS)
-        engine = create_engine_for(settings)
-        try:
-            with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-                yield Service(client, engine, outage)
-        finally:
-            engine.dispose()
-
-
-def count(engine: Engine, model: Any) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
+    with service_through_outage(db_url, lambda url: app_on(url, clock)) as service:
+        yield service
 
 
 def test_a_registration_cut_off_is_a_clean_503_and_its_retry_is_stored_once(
@@ -85,10 +73,10 @@ def test_a_registration_cut_off_is_a_clean_503_and_its_retry_is_stored_once(
     assert_no_personal_data([*errors, *log_texts(caplog.records)], CANARY_NAME, PASSWORD)
 
     service.outage.restore()
-    assert count(engine, Account) == 0
+    assert count_rows(engine, Account) == 0
     assert client.post("/v1/accounts", json=ACCOUNT).status_code == 201
     assert client.post("/v1/accounts", json=ACCOUNT).status_code == 409  # stored once
-    assert count(engine, Account) == 1
+    assert count_rows(engine, Account) == 1
 
 
 def test_a_login_cut_off_leaves_no_session_and_reads_recover_without_restart(
@@ -107,47 +95,32 @@ def test_a_login_cut_off_leaves_no_session_and_reads_recover_without_restart(
         assert_unavailable(client.get("/v1/auth/session", headers=headers))
 
     service.outage.restore()
-    assert count(engine, SessionToken) == 1  # the interrupted login left no session
+    assert count_rows(engine, SessionToken) == 1  # the interrupted login left no session
     assert client.get("/v1/permits", headers=headers).status_code == 200
     assert client.get("/v1/auth/session", headers=headers).status_code == 200
     assert client.post("/v1/auth/login", data=LOGIN).status_code == 200
-    assert count(engine, SessionToken) == 2
+    assert count_rows(engine, SessionToken) == 2
 
 
 @pytest.mark.postgres
 def test_a_database_that_never_answers_is_503_after_the_connect_timeout(
     postgres_schema_url: str, clock: FakeClock
 ) -> None:
-    with database_outage(postgres_schema_url) as outage:
-        settings = make_settings(outage.url)
-        engine = create_engine_for(settings)
-        try:
-            with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-                assert client.post("/v1/auth/login", data=UNKNOWN).status_code == 401
-                outage.blackhole()
-                assert_unavailable(client.post("/v1/auth/login", data=UNKNOWN), PASSWORD)
-                outage.restore()
-                assert client.post("/v1/auth/login", data=UNKNOWN).status_code == 401
-        finally:
-            engine.dispose()
+    with (
+        database_outage(postgres_schema_url) as outage,
+        serving(*app_on(outage.url, clock)) as client,
+    ):
+        assert client.post("/v1/auth/login", data=UNKNOWN).status_code == 401
+        outage.blackhole()
+        assert_unavailable(client.post("/v1/auth/login", data=UNKNOWN), PASSWORD)
+        outage.restore()
+        assert client.post("/v1/auth/login", data=UNKNOWN).status_code == 401
 
 
 @pytest.mark.postgres
 def test_connects_carry_a_timeout_unless_the_url_sets_one(postgres_schema_url: str) -> None:
-    for url, expected in (
-        (postgres_schema_url, PG_CONNECT_TIMEOUT_SECONDS),
-        (f"{postgres_schema_url}&connect_timeout=3", "3"),
-    ):
-        engine = create_engine_for(make_settings(url))
-        seen: list[object] = []
-
-        @event.listens_for(engine, "do_connect")
-        def _record(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-            seen.append(params.get("connect_timeout"))  # noqa: B023 - used before the next loop
-
-        try:
-            with engine.connect():
-                pass
-        finally:
-            engine.dispose()
-        assert seen == [expected]
+    check_connect_timeouts(
+        postgres_schema_url,
+        lambda url: create_engine_for(make_settings(url)),
+        PG_CONNECT_TIMEOUT_SECONDS,
+    )

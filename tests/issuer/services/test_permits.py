@@ -130,6 +130,11 @@ def state_of(engine: Engine, permit_id: uuid.UUID) -> dict[str, Any]:
 Move = Callable[..., Permit]
 
 
+def _move_name(move: Move) -> str:
+    """A readable test id: the moves are ``functools.partial`` objects without a ``__name__``."""
+    return str(getattr(move, "keywords", {}).get("action", getattr(move, "__name__", move)))
+
+
 def run(
     engine: Engine,
     move: Move,
@@ -211,6 +216,11 @@ def test_revoke_from_suspended(engine: Engine, permit_id: uuid.UUID, clock: Fake
         ([revoke_permit], reinstate_permit),
         ([revoke_permit], suspend_permit),
     ],
+    ids=lambda value: (
+        ("-".join(map(_move_name, value)) or "active")
+        if isinstance(value, list)
+        else _move_name(value)
+    ),
 )
 def test_illegal_moves_conflict_and_change_nothing(
     engine: Engine, permit_id: uuid.UUID, clock: FakeClock, setup: list[Move], move: Move
@@ -223,7 +233,7 @@ def test_illegal_moves_conflict_and_change_nothing(
     assert state_of(engine, permit_id) == before
 
 
-@pytest.mark.parametrize("move", [suspend_permit, reinstate_permit, revoke_permit])
+@pytest.mark.parametrize("move", [suspend_permit, reinstate_permit, revoke_permit], ids=_move_name)
 def test_a_totp_session_is_required(
     engine: Engine, permit_id: uuid.UUID, clock: FakeClock, move: Move
 ) -> None:
@@ -234,7 +244,7 @@ def test_a_totp_session_is_required(
 
 
 @pytest.mark.parametrize("role", [Role.CLERK, Role.AUDITOR])
-@pytest.mark.parametrize("move", [suspend_permit, reinstate_permit, revoke_permit])
+@pytest.mark.parametrize("move", [suspend_permit, reinstate_permit, revoke_permit], ids=_move_name)
 def test_only_supervisors(
     engine: Engine, permit_id: uuid.UUID, clock: FakeClock, role: Role, move: Move
 ) -> None:

@@ -10,10 +10,6 @@ fake camera with the vendored jsQR. Screenshots are kept under ``test-artifacts/
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,31 +20,15 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.browser import ARGS, ARTIFACTS, NEEDS_CHROMIUM, phone_page
 from tests.verifier.service.conftest import Federation
+from tests.verifier.service.process import verifier_process
 from tests.verifier.service.test_image_api import qr_photo
 from verifier.service.web import STATIC_DIR
 from wire.qrcodec import encode_qr_payload
 from wire.vprequest import parse_request_uri, vp_token_form
 
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run bin/setup-browser as root"
-    ),
-]
+pytestmark = [*NEEDS_CHROMIUM]
 #: Only the camera needs the vendored decoder; uploads are decoded on the server.
 needs_jsqr = pytest.mark.skipif(
     not (STATIC_DIR / "vendor" / "jsQR.js").exists(),
@@ -59,51 +39,9 @@ needs_jsqr = pytest.mark.skipif(
 @contextmanager
 def running(federation: Federation, **extra_env: str) -> Iterator[str]:
     """``permit serve verifier`` for this federation, in a subprocess; its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PERMIT_VERIFIER_ENVIRONMENT": "test",
-        "PERMIT_VERIFIER_TRUST_LIST_PATH": str(federation.trust_path),
-        "PERMIT_VERIFIER_TRUST_ANCHOR_PATH": str(federation.anchor_path),
-        "PERMIT_VERIFIER_ACCOUNTS_PATH": str(federation.accounts_path),
-        "PERMIT_VERIFIER_ALLOW_INSECURE_LOOPBACK": "true",
-        "PERMIT_VERIFIER_PUBLIC_BASE_URL": base,
-        **extra_env,
-    }
-    env.pop("REDIS_URL", None)
-    command = [
-        sys.executable,
-        "-c",
-        "from verifier.service_cli import serve_verifier; serve_verifier()",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "the verifier exited"
-            assert time.monotonic() < deadline, "the verifier did not start"
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with verifier_process(federation, "--no-access-log", env=extra_env) as verifier:
         federation.clock.now = int(time.time())
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        yield verifier.base_url
 
 
 @pytest.fixture
@@ -122,103 +60,81 @@ def _photo(federation: Federation, path: Path, *, city: str = "sh") -> Path:
 def test_upload_a_qr_photo_and_see_the_result(
     server: str, federation: Federation, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     photo = _photo(federation, tmp_path / "permit.jpg")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(
-                viewport={"width": 430, "height": 932}, device_scale_factor=2, locale="zh-CN"
-            )
-            page.goto(server + "/")
-            expect(page.locator("h1")).to_have_text("居住证核验")
-            page.fill("#api-key", federation.keys["landlord"])
-            page.click("#key-save")
-            expect(page.locator("#account-line")).to_contain_text("房东")
-            page.set_input_files("#upload", str(photo))
-            banner = page.locator("#result-banner")
-            expect(banner).to_have_attribute("data-verdict", "valid", timeout=20_000)
-            expect(page.locator("#result-title")).to_contain_text("有效")
-            expect(page.locator("#claims")).to_contain_text("王小明")
-            expect(page.locator("#claims")).to_contain_text("浦东新区")
-            expect(page.locator("#claims")).not_to_contain_text("11010519900102123X")
-            expect(page.locator("#result-issuer")).to_contain_text("上海市公安局")
-            (ARTIFACTS / "verifier-upload-valid-zh.png").write_bytes(
-                page.screenshot(full_page=True)
-            )
-            page.click("#lang")
-            expect(page.locator("h1")).to_have_text("Residence permit verifier")
-            expect(page.locator("#result-title")).to_contain_text("VALID")
-            (ARTIFACTS / "verifier-upload-valid-en.png").write_bytes(
-                page.screenshot(full_page=True)
-            )
-            # The same photo again: the QR was used before.
-            page.set_input_files("#upload", str(photo))
-            expect(banner).to_have_attribute("data-verdict", "invalid", timeout=20_000)
-            expect(page.locator("#result-reason")).to_contain_text("used before")
-            # A Suzhou permit that Suzhou has revoked.
-            federation.publish("sz", 1)
-            page.set_input_files("#upload", str(_photo(federation, tmp_path / "sz.jpg", city="sz")))
-            expect(banner).to_have_attribute("data-verdict", "revoked", timeout=20_000)
-            expect(page.locator("#claims")).to_be_empty()
-            page.click("#lang")
-            expect(page.locator("#result-title")).to_contain_text("已注销")
-            (ARTIFACTS / "verifier-upload-revoked-zh.png").write_bytes(
-                page.screenshot(full_page=True)
-            )
-            # A photo without a QR code.
-            blank = tmp_path / "blank.png"
-            Image.new("RGB", (300, 200), (90, 140, 90)).save(blank)
-            page.set_input_files("#upload", str(blank))
-            expect(page.locator("#message")).to_contain_text("未找到二维码")
-        finally:
-            browser.close()
+    with phone_page(430, 932, device_scale_factor=2) as page:
+        page.goto(server + "/")
+        expect(page.locator("h1")).to_have_text("居住证核验")
+        page.fill("#api-key", federation.keys["landlord"])
+        page.click("#key-save")
+        expect(page.locator("#account-line")).to_contain_text("房东")
+        page.set_input_files("#upload", str(photo))
+        banner = page.locator("#result-banner")
+        expect(banner).to_have_attribute("data-verdict", "valid", timeout=20_000)
+        expect(page.locator("#result-title")).to_contain_text("有效")
+        expect(page.locator("#claims")).to_contain_text("王小明")
+        expect(page.locator("#claims")).to_contain_text("浦东新区")
+        expect(page.locator("#claims")).not_to_contain_text("11010519900102123X")
+        expect(page.locator("#result-issuer")).to_contain_text("上海市公安局")
+        (ARTIFACTS / "verifier-upload-valid-zh.png").write_bytes(page.screenshot(full_page=True))
+        page.click("#lang")
+        expect(page.locator("h1")).to_have_text("Residence permit verifier")
+        expect(page.locator("#result-title")).to_contain_text("VALID")
+        (ARTIFACTS / "verifier-upload-valid-en.png").write_bytes(page.screenshot(full_page=True))
+        # The same photo again: the QR was used before.
+        page.set_input_files("#upload", str(photo))
+        expect(banner).to_have_attribute("data-verdict", "invalid", timeout=20_000)
+        expect(page.locator("#result-reason")).to_contain_text("used before")
+        # A Suzhou permit that Suzhou has revoked.
+        federation.publish("sz", 1)
+        page.set_input_files("#upload", str(_photo(federation, tmp_path / "sz.jpg", city="sz")))
+        expect(banner).to_have_attribute("data-verdict", "revoked", timeout=20_000)
+        expect(page.locator("#claims")).to_be_empty()
+        page.click("#lang")
+        expect(page.locator("#result-title")).to_contain_text("已注销")
+        (ARTIFACTS / "verifier-upload-revoked-zh.png").write_bytes(page.screenshot(full_page=True))
+        # A photo without a QR code.
+        blank = tmp_path / "blank.png"
+        Image.new("RGB", (300, 200), (90, 140, 90)).save(blank)
+        page.set_input_files("#upload", str(blank))
+        expect(page.locator("#message")).to_contain_text("未找到二维码")
 
 
 def test_bank_request_qr_is_answered_and_the_page_shows_it(
     server: str, federation: Federation
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 430, "height": 932}, locale="zh-CN")
-            page.goto(server + "/")
-            page.fill("#api-key", federation.keys["bank"])
-            page.click("#key-save")
-            expect(page.locator("#account-line")).to_contain_text("银行")
-            expect(page.locator("#scan-card")).to_be_hidden()
-            page.click("#request-new")
-            qr = page.locator("#request-qr")
-            expect(qr).to_be_visible()
-            expect(page.locator("#request-status")).to_have_attribute("data-state", "pending")
-            shot = qr.screenshot()
-            found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)).convert("L"))
-            assert found, "no QR code on the verifier page"
-            request = parse_request_uri(found[0].text, allow_insecure_loopback=True)
-            assert request.profile == "bank"
-            # The holder's wallet answers by direct_post.
-            federation.clock.now = int(time.time())
-            presentation = federation.present(
-                "bank", audience=request.client_id, nonce=request.nonce
-            )
-            reply = httpx.post(
-                request.response_uri, data=vp_token_form(presentation, request.state), timeout=10
-            )
-            assert reply.status_code == 200, reply.text
-            banner = page.locator("#result-banner")
-            expect(banner).to_have_attribute("data-verdict", "valid", timeout=20_000)
-            expect(page.locator("#request-status")).to_have_attribute("data-state", "valid")
-            expect(page.locator("#claims")).to_contain_text("11010519900102123X")
-            (ARTIFACTS / "verifier-bank-request-zh.png").write_bytes(
-                page.screenshot(full_page=True)
-            )
-        finally:
-            browser.close()
+    with phone_page(430, 932) as page:
+        page.goto(server + "/")
+        page.fill("#api-key", federation.keys["bank"])
+        page.click("#key-save")
+        expect(page.locator("#account-line")).to_contain_text("银行")
+        expect(page.locator("#scan-card")).to_be_hidden()
+        page.click("#request-new")
+        qr = page.locator("#request-qr")
+        expect(qr).to_be_visible()
+        expect(page.locator("#request-status")).to_have_attribute("data-state", "pending")
+        shot = qr.screenshot()
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)).convert("L"))
+        assert found, "no QR code on the verifier page"
+        request = parse_request_uri(found[0].text, allow_insecure_loopback=True)
+        assert request.profile == "bank"
+        # The holder's wallet answers by direct_post.
+        federation.clock.now = int(time.time())
+        presentation = federation.present("bank", audience=request.client_id, nonce=request.nonce)
+        reply = httpx.post(
+            request.response_uri, data=vp_token_form(presentation, request.state), timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        banner = page.locator("#result-banner")
+        expect(banner).to_have_attribute("data-verdict", "valid", timeout=20_000)
+        expect(page.locator("#request-status")).to_have_attribute("data-state", "valid")
+        expect(page.locator("#claims")).to_contain_text("11010519900102123X")
+        (ARTIFACTS / "verifier-bank-request-zh.png").write_bytes(page.screenshot(full_page=True))
 
 
 def _y4m(image: Image.Image, path: Path, frames: int = 3) -> None:
@@ -235,7 +151,7 @@ def _y4m(image: Image.Image, path: Path, frames: int = 3) -> None:
 
 @needs_jsqr
 def test_scan_with_the_camera(server: str, federation: Federation, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     text = encode_qr_payload(federation.present())
     photo = Image.open(io.BytesIO(qr_photo(text, scale=5))).convert("RGB")
@@ -250,44 +166,34 @@ def test_scan_with_the_camera(server: str, federation: Federation, tmp_path: Pat
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=camera_args)
-        try:
-            page = browser.new_page(viewport={"width": 430, "height": 932}, locale="zh-CN")
-            page.goto(server + "/")
-            page.fill("#api-key", federation.keys["landlord"])
-            page.click("#key-save")
-            page.click("#scan-start")
-            banner = page.locator("#result-banner")
-            expect(banner).to_have_attribute("data-verdict", "valid", timeout=30_000)
-            expect(page.locator("#claims")).to_contain_text("王小明")
-            expect(page.locator("#camera")).to_be_hidden()
-        finally:
-            browser.close()
+    with phone_page(430, 932, args=camera_args) as page:
+        page.goto(server + "/")
+        page.fill("#api-key", federation.keys["landlord"])
+        page.click("#key-save")
+        page.click("#scan-start")
+        banner = page.locator("#result-banner")
+        expect(banner).to_have_attribute("data-verdict", "valid", timeout=30_000)
+        expect(page.locator("#claims")).to_contain_text("王小明")
+        expect(page.locator("#camera")).to_be_hidden()
 
 
 def test_open_profiles_need_no_key_on_the_page(federation: Federation, tmp_path: Path) -> None:
     """As ``permit serve all`` runs it: landlord and school checks open to anyone."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     with (
         running(federation, PERMIT_VERIFIER_OPEN_PROFILES='["landlord", "school"]') as base,
-        sync_playwright() as playwright,
+        phone_page(430, 932) as page,
     ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 430, "height": 932}, locale="zh-CN")
-            page.goto(base + "/")
-            expect(page.locator("#main-view")).to_be_visible()
-            expect(page.locator("#key-view")).to_be_hidden()
-            expect(page.locator("#forget-key")).to_have_text("输入密钥")
-            expect(page.locator("#request-card")).to_be_hidden()  # requests need an account
-            page.select_option("#profile-select", "school")
-            school = _photo(federation, tmp_path / "school.jpg")  # landlord claims only
-            page.set_input_files("#upload", str(school))
-            expect(page.locator("#result-banner")).to_have_attribute(
-                "data-verdict", "invalid", timeout=20_000
-            )
-            expect(page.locator("#result-reason")).to_contain_text("缺少本用途所需的信息")
-        finally:
-            browser.close()
+        page.goto(base + "/")
+        expect(page.locator("#main-view")).to_be_visible()
+        expect(page.locator("#key-view")).to_be_hidden()
+        expect(page.locator("#forget-key")).to_have_text("输入密钥")
+        expect(page.locator("#request-card")).to_be_hidden()  # requests need an account
+        page.select_option("#profile-select", "school")
+        school = _photo(federation, tmp_path / "school.jpg")  # landlord claims only
+        page.set_input_files("#upload", str(school))
+        expect(page.locator("#result-banner")).to_have_attribute(
+            "data-verdict", "invalid", timeout=20_000
+        )
+        expect(page.locator("#result-reason")).to_contain_text("缺少本用途所需的信息")

@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 import redis
 
 from tests.verifier.service.conftest import Federation, TestClient
+from tests.verifier.service.process import verifier_process
 from tests.verifier.service.test_requests_api import bound_presentation, wallet_view
 from wire.vprequest import vp_token_form
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def _reachable() -> bool:
@@ -126,58 +121,19 @@ def test_a_request_created_at_one_worker_is_answered_at_another(
     assert view["result"]["claims"]["name"] == "王小明"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_two_uvicorn_workers_share_the_replay_cache(federation: Federation, prefix: str) -> None:
     """``permit serve verifier --workers 2``: each presentation is sent twice on fresh
     connections (either worker may take either); exactly one of the two is accepted."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PERMIT_VERIFIER_ENVIRONMENT": "test",
-        "PERMIT_VERIFIER_TRUST_LIST_PATH": str(federation.trust_path),
-        "PERMIT_VERIFIER_TRUST_ANCHOR_PATH": str(federation.anchor_path),
-        "PERMIT_VERIFIER_ACCOUNTS_PATH": str(federation.accounts_path),
-        "PERMIT_VERIFIER_ALLOW_INSECURE_LOOPBACK": "true",
-        "PERMIT_VERIFIER_REDIS_URL": REDIS_URL,
-        "PERMIT_VERIFIER_REDIS_PREFIX": prefix,
-    }
-    command = [
-        sys.executable,
-        "-c",
-        "from verifier.service_cli import serve_verifier; serve_verifier()",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "the verifier exited"
-            assert time.monotonic() < deadline, "the verifier did not start"
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    redis_env = {"PERMIT_VERIFIER_REDIS_URL": REDIS_URL, "PERMIT_VERIFIER_REDIS_PREFIX": prefix}
+    with verifier_process(federation, "--workers", "2", env=redis_env) as verifier:
         accepted = []
         for _ in range(8):
             federation.clock.now = int(time.time())
             presentation = federation.present()
             outcomes = []
             for _attempt in range(2):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection = http.client.HTTPConnection("127.0.0.1", verifier.port, timeout=10)
                 try:  # a new connection each time: either worker may accept it
                     connection.request(
                         "POST",
@@ -190,15 +146,6 @@ def test_two_uvicorn_workers_share_the_replay_cache(federation: Federation, pref
                     connection.close()
             accepted.append(sorted(outcomes, key=str))
         assert all(outcome == [None, "replayed"] for outcome in accepted), accepted
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
