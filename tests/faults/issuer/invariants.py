@@ -14,15 +14,24 @@ import hashlib
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from issuer.audit import verify_stored_chain
 from issuer.lifecycle import PERMIT_STATUS_VALUES
-from issuer.models import AuditEvent, Credential, Permit, StatusAllocation, StatusList, Transition
+from issuer.models import (
+    Application,
+    AuditEvent,
+    Credential,
+    CredentialOffer,
+    Permit,
+    StatusAllocation,
+    StatusList,
+    Transition,
+)
 from keys.ring import KeyRing
 from tests.issuer.wallet import ISSUER, STATUS_MEDIA_TYPE
 from wire.jws import ALGORITHMS
@@ -32,7 +41,13 @@ from wire.statuslist import verify_status_list_token
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-__all__ = ["assert_audit_consistent", "assert_status_consistent", "moves"]
+__all__ = [
+    "assert_approval_left_nothing",
+    "assert_audit_consistent",
+    "assert_retry_approves_once",
+    "assert_status_consistent",
+    "moves",
+]
 
 
 def assert_status_consistent(
@@ -109,3 +124,33 @@ def moves(engine: Engine, permit_id: str, action: str) -> int:
             )
         ).all()
     return len(rows)
+
+
+def _count(engine: Engine, model: type[Any], *where: Any) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def assert_approval_left_nothing(engine: Engine, application_id: uuid.UUID, events: int) -> None:
+    """An approval cut off before its commit left no trace: still ``submitted``, no transition,
+    no offer, no new audit event (``events`` is the count before), the chain intact."""
+    with Session(engine) as session:
+        application = session.get(Application, application_id)
+        assert application is not None
+        assert application.state == "submitted"
+    assert _count(engine, Transition) == 0
+    assert _count(engine, CredentialOffer) == 0
+    assert _count(engine, AuditEvent) == events
+    assert_audit_consistent(engine)
+
+
+def assert_retry_approves_once(
+    client: TestClient, engine: Engine, approve: str, body: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Once the database is back, the same approval succeeds, and exactly once."""
+    retry = client.post(approve, json=body, headers=headers)
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["state"] == "approved"
+    assert _count(engine, Transition, col(Transition.action) == "approve") == 1
+    assert _count(engine, CredentialOffer) == 1
+    assert_audit_consistent(engine)

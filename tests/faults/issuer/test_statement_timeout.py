@@ -32,12 +32,16 @@ from sqlmodel import Session, col
 from issuer.api.app import create_app
 from issuer.batchfile import UploadFormat
 from issuer.db import create_engine_for, session_scope
-from issuer.models import Application, AuditEvent, Batch, CredentialOffer, Transition
+from issuer.models import Application, AuditEvent, Batch
 from issuer.models.offers import CNonce
 from issuer.services.batches import accept_batch
 from issuer.services.employers import EmployerPrincipal
 from issuer.worker import BatchWorker
-from tests.faults.issuer.invariants import assert_audit_consistent
+from tests.faults.issuer.invariants import (
+    assert_approval_left_nothing,
+    assert_audit_consistent,
+    assert_retry_approves_once,
+)
 from tests.faults.outage import (
     assert_no_personal_data,
     assert_unavailable,
@@ -157,21 +161,10 @@ def test_an_approval_stuck_behind_a_lock_leaves_no_partial_state(
     for written in ("INSERT INTO transition", "UPDATE application", "INSERT INTO credential"):
         assert any(statement.startswith(written) for statement in statements), written
 
-    with Session(engine) as session:  # what the cancelled transaction wrote is gone
-        application = session.get(Application, application_id)
-        assert application is not None
-        assert application.state == "submitted"
-    assert count_rows(engine, Transition) == 0
-    assert count_rows(engine, CredentialOffer) == 0
-    assert count_rows(engine, AuditEvent) == events
-    assert_audit_consistent(engine)
+    # what the cancelled transaction wrote is gone
+    assert_approval_left_nothing(engine, application_id, events)
 
-    retry = client.post(approve, json=REASON, headers=headers)
-    assert retry.status_code == 200, retry.text
-    assert retry.json()["state"] == "approved"
-    assert count_rows(engine, Transition, col(Transition.action) == "approve") == 1
-    assert count_rows(engine, CredentialOffer) == 1
-    assert_audit_consistent(engine)
+    assert_retry_approves_once(client, engine, approve, REASON, headers)
 
 
 # --- the background workers: a cancelled statement is transient, as any database error ------
