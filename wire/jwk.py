@@ -34,6 +34,9 @@ PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 _P256_COORD = 32
 #: Field prime of P-256 (SEC 2 §2.4.2): coordinates are canonical only below it.
 _P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+#: The field prime as 32 big-endian bytes: for equal-length byte strings, ``>=`` compares as
+#: the integers would, so a coordinate is range-checked without converting it.
+_P256_P_BYTES = _P256_P.to_bytes(_P256_COORD, "big")
 _SECP256R1 = ec.SECP256R1()  # curve objects are immutable; one instance serves every import
 _ED25519_LEN = 32
 # Field prime and curve constant of edwards25519 (RFC 8032 §5.1).
@@ -145,11 +148,13 @@ def load_public_jwk(jwk: Any, error: type[VerificationError]) -> PublicKey:
         x, y = b64u_decode(x_b64, error), b64u_decode(y_b64, error)
         if len(x) != _P256_COORD or len(y) != _P256_COORD:
             raise error()
-        x_int, y_int = int.from_bytes(x, "big"), int.from_bytes(y, "big")
-        if x_int >= _P256_P or y_int >= _P256_P:
+        if x >= _P256_P_BYTES or y >= _P256_P_BYTES:
             raise error()  # a non-canonical coordinate would give one key two encodings
         try:
-            return ec.EllipticCurvePublicNumbers(x_int, y_int, _SECP256R1).public_key()
+            # The SEC 1 uncompressed point: OpenSSL checks it lies on the curve, and this is
+            # cheaper than going through ``EllipticCurvePublicNumbers`` (a verifier imports
+            # one holder key per presentation).
+            return ec.EllipticCurvePublicKey.from_encoded_point(_SECP256R1, b"\x04" + x + y)
         except ValueError as exc:
             raise error() from exc
     if kty == "OKP" and crv == "Ed25519" and "y" not in jwk:
