@@ -1,7 +1,9 @@
 """The one ``permit`` command (DESIGN §1), grouping the subcommands of every part.
 
 Subcommands are registered by dotted path and imported only when invoked, so ``permit verify``
-never loads the issuer, FastAPI or SQLAlchemy and answers in well under a second.
+never loads the issuer, FastAPI or SQLAlchemy and answers in well under a second. Their
+one-line summaries are kept here too, so ``permit --help`` lists them without importing any
+(importing all of them took ~2 s); ``tests/test_cli_registry.py`` keeps the two in step.
 """
 
 from __future__ import annotations
@@ -25,6 +27,23 @@ COMMANDS: dict[str, str] = {
     "batch": "issuer.batch_cli:batch_group",
 }
 
+#: name -> the command's short help (the first sentence of its docstring, as click takes it).
+SUMMARIES: dict[str, str] = {
+    "audit": "Inspect the hash-chained audit log.",
+    "batch": "Upload employees' applications in batches (employer API key) and follow them.",
+    "db": "Create and migrate the issuer database (Alembic).",
+    "demo": "Run the end-to-end demo on embedded defaults and check every step.",
+    "eligibility": (
+        'Decide residence-permit eligibility for the facts in FACTS.json ("-" reads stdin).'
+    ),
+    "employer": "Manage employer accounts (they upload batch applications with an API key).",
+    "keys": "Signing key rings: generate, rotate, retire, export the public JWKS.",
+    "officer": "Manage officer accounts.",
+    "serve": "Run a service: issuer, wallet or verifier.",
+    "trust-list": "Trust lists of DESIGN §5: build from issuer entries, sign, verify.",
+    "verify": "Verify a residence-permit presentation.",
+}
+
 
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
@@ -35,6 +54,19 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from :data:`SUMMARIES`, without importing a single subcommand."""
+        names = self.list_commands(ctx)
+        # click's own layout: the summary is cut to what fits beside the longest name.
+        limit = formatter.width - 6 - max((len(name) for name in names), default=0)
+        rows = [
+            (name, click.Command(name, help=SUMMARIES.get(name, "")).get_short_help_str(limit))
+            for name in names
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = self._lazy.get(cmd_name)
