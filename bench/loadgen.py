@@ -17,6 +17,7 @@ from collections import deque
 from typing import Any
 
 from bench.procs import child_cpu_seconds, cpu_seconds
+from permit_cli.demo.processes import free_port
 
 __all__ = [
     "child_cpu_seconds",
@@ -38,13 +39,6 @@ def summary(latencies: list[float], count: int, elapsed: float) -> dict[str, flo
         "count": count,
         "seconds": elapsed,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def request_bytes(port: int, key: str, presentation: str) -> bytes:

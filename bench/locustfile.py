@@ -38,9 +38,9 @@ import os
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -59,9 +59,8 @@ from bench.combined_flows import (
     suspend_and_reinstate,
     verify,
 )
-from bench.http_steps import FlowFailed, Reply, Send, problem_code
+from bench.http_steps import FlowFailed, Reply, Request, Send
 
-T = TypeVar("T")
 _CONFIG_ENV = "PERMIT_COMBINED_LOAD_CONFIG"
 if _CONFIG_ENV not in os.environ:
     raise SystemExit(f"{_CONFIG_ENV} is not set: run `python -m bench.combined_load` instead")
@@ -82,50 +81,35 @@ def locust_send(client: FastHttpSession, service: str) -> Send:
     """A :class:`~bench.http_steps.Send` over locust's client: the answer is checked inside
     the request's accounting, so a wrong one fails that request (named ``service: step``)."""
 
-    def send(
-        method: str,
-        path: str,
-        *,
-        name: str,
-        parse: Callable[[Reply], T],
-        expect: tuple[int, ...] = (200,),
-        json_body: object = None,
-        form: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> T:
-        all_headers = dict(headers or {})
+    @contextmanager
+    def exchange(request: Request) -> Iterator[Reply]:
+        headers = dict(request.headers or {})
         data = None
-        if form is not None:
-            data = urlencode(form)
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        problem: str | None = None
+        if request.form is not None:
+            data = urlencode(request.form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        failure: FlowFailed | None = None
         with client.request(
-            method,
-            path,
-            name=f"{service}: {name}",
+            request.method,
+            request.path,
+            name=f"{service}: {request.name}",
             data=data,
-            json=json_body,
-            headers=all_headers,
+            json=request.json_body,
+            headers=headers,
             catch_response=True,
         ) as response:
             etag = response.headers.get("etag") if response.headers else None
-            reply = Reply(response.status_code, response.content or b"", etag)
-            if reply.status not in expect:
-                problem = f"HTTP {reply.status} ({problem_code(reply)})"
+            try:
+                yield Reply(response.status_code, response.content or b"", etag)
+            except FlowFailed as exc:
+                failure = exc
+                response.failure(str(exc))
             else:
-                try:
-                    value = parse(reply)
-                except FlowFailed as exc:
-                    problem = str(exc)
-            if problem is None:
                 response.success()
-            else:
-                response.failure(problem)
-        if problem is not None:
-            raise FlowFailed(f"{name}: {problem}")
-        return value
+        if failure is not None:  # raised outside locust's block, which reported it already
+            raise failure
 
-    return send
+    return Send(exchange)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Officer credentials: Argon2id passwords, TOTP second factor, short-lived session JWTs.
 
-* Passwords are hashed with Argon2id through argon2-cffi; the cost parameters come from the
-  settings so tests run with cheap ones without touching globals.
+* Passwords are hashed with Argon2id (:class:`servicekit.passwords.Passwords`, shared with the
+  wallet and re-exported here); the cost parameters come from the settings so tests run with
+  cheap ones without touching globals.
 * TOTP (RFC 6238) codes are accepted within one 30-second step either side, and never twice:
   the accepted time step is remembered per officer (RFC 6238 §5.2).
 * Session tokens are HS256 JWTs (RFC 9068 shape, ``typ`` = ``at+jwt``) carrying the officer
@@ -21,10 +22,9 @@ from typing import Any, Final
 
 import jwt
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from issuer.settings import IssuerSettings
+from servicekit.passwords import Passwords
 from wire.errors import AuthenticationRequired
 
 __all__ = [
@@ -48,38 +48,6 @@ _IAT_LEEWAY: Final = timedelta(seconds=30)
 TOTP_PERIOD: Final = 30
 _TOTP_DIGITS: Final = 6
 _REQUIRED_CLAIMS: Final = ("iss", "aud", "sub", "iat", "exp", "jti", "role", "jur", "tv", "mfa")
-
-
-class Passwords:
-    """Argon2id hashing with the deployment's cost parameters."""
-
-    def __init__(self, settings: IssuerSettings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-        )
-        # Verified against when the username is unknown, so both paths cost one Argon2 run and
-        # response time does not reveal which usernames exist.
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
-
-    def hash(self, password: str) -> str:
-        """A PHC-format Argon2id hash of ``password``."""
-        return self._hasher.hash(password)
-
-    def verify(self, stored_hash: str | None, password: str) -> bool:
-        """True when ``password`` matches; a missing or malformed hash never matches."""
-        try:
-            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-
-    def needs_rehash(self, stored_hash: str) -> bool:
-        """True when the hash was made with other parameters than the current ones."""
-        try:
-            return self._hasher.check_needs_rehash(stored_hash)
-        except InvalidHashError:
-            return True
 
 
 def new_totp_secret() -> str:

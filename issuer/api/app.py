@@ -1,7 +1,9 @@
 """The issuer application factory: ``create_app(settings) -> FastAPI``.
 
 Everything a request needs (engine, clock, password hasher, login throttle) is built here from
-the settings and kept on ``app.state``; nothing lives in module globals. Run it with
+the settings and kept on ``app.state``; nothing lives in module globals. The shell — version,
+app-wide problem responses, error handlers, a lifespan that closes what the app created — is
+the services' common one (:mod:`servicekit.app`). Run it with
 ``uvicorn --factory issuer.api.app:create_app_from_env`` (or ``permit serve issuer``).
 """
 
@@ -35,6 +37,8 @@ from issuer.settings import IssuerSettings
 from issuer.signing import load_signing_ring
 from issuer.worker import BatchWorker
 from keys.ring import KeyRing
+from servicekit.app import Owned, service_app
+from servicekit.deps import install_request_state
 from wire.problem import problem_responses
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -55,35 +59,18 @@ def create_app(
     shutdown. ``clock`` must return timezone-aware datetimes. ``ring`` is the credential-signing
     key ring; by default it is loaded as the settings say (:mod:`issuer.signing`).
     """
-    owned = engine is None
-    db = engine if engine is not None else create_engine_for(settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Read from app.state, so a test can swap in a worker with a row hook before start-up.
-        worker: BatchWorker = _app.state.batch_worker
-        worker.start()  # resumes unfinished batches first
-        publisher: StatusPublisher = _app.state.status_publisher
-        publisher.start()
-        try:
-            yield
-        finally:
-            publisher.stop()
-            worker.stop()
-        if owned:
-            db.dispose()
-
-    app = FastAPI(
+    owned = Owned()
+    db = engine if engine is not None else owned.adopt(create_engine_for(settings), Engine.dispose)
+    app = service_app(
+        settings,
         title="Residence permit issuer",
-        version="0.1.0",
-        lifespan=lifespan,
         # Any route: an unreadable body, invalid input, the database unavailable.
         responses=problem_responses(400, 422, 503),
+        install_error_handlers=install_error_handlers,
+        owned=owned,
+        running=_background_work,
     )
-    app.state.settings = settings
-    app.state.engine = db
-    app.state.clock = clock
-    app.state.passwords = Passwords(settings)
+    install_request_state(app, engine=db, clock=clock, passwords=Passwords(settings))
     app.state.login_throttle = LoginThrottle(
         failure_store if failure_store is not None else MemoryFailureStore(),
         max_failures=settings.login_max_failures,
@@ -94,7 +81,6 @@ def create_app(
     app.state.status_publisher = StatusPublisher(
         engine=db, ring=app.state.signing_ring, settings=settings, clock=clock
     )
-    install_error_handlers(app)
     # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire).
     officer = problem_responses(401, 403, 404, 409)
     app.include_router(auth.router, responses=problem_responses(401, 429))
@@ -107,6 +93,23 @@ def create_app(
     app.include_router(status.router, responses=problem_responses(404))
     app.include_router(permits.router, responses=officer)
     return app
+
+
+@asynccontextmanager
+async def _background_work(app: FastAPI) -> AsyncIterator[None]:
+    """The batch worker and the status publisher, while the app serves.
+
+    Read from ``app.state``, so a test can swap in a worker with a row hook before start-up.
+    """
+    worker: BatchWorker = app.state.batch_worker
+    worker.start()  # resumes unfinished batches first
+    publisher: StatusPublisher = app.state.status_publisher
+    publisher.start()
+    try:
+        yield
+    finally:
+        publisher.stop()
+        worker.stop()
 
 
 def create_app_from_env() -> FastAPI:

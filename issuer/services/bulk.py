@@ -47,7 +47,7 @@ from issuer.lifecycle import APPLICATION_LIFECYCLE, ApplicationAction, Applicati
 from issuer.models._base import metadata
 from issuer.services.credentials import CopyRequest, issue_copies_for
 from issuer.services.offers import OfferView, new_offer, offer_view, store_offers
-from issuer.services.oid4vci import ApplicationRow
+from issuer.services.oid4vci import APPLICATION_COLUMNS, ApplicationRow
 from issuer.services.permit_creation import create_permits
 from issuer.services.transitions import check_reason, record_moves
 from issuer.settings import IssuerSettings
@@ -84,21 +84,7 @@ _PENDING: Final = (
 #: The next chunk of the batch, in row order, locked (the rows a concurrent approval of the
 #: same batch waits for, and then no longer finds ``submitted``).
 _NEXT_CHUNK: Final = (
-    select(
-        _APPLICATIONS.c.id,
-        _APPLICATIONS.c.jurisdiction,
-        _APPLICATIONS.c.name,
-        _APPLICATIONS.c.sex,
-        _APPLICATIONS.c.birth_date,
-        _APPLICATIONS.c.id_number,
-        _APPLICATIONS.c.hukou_address,
-        _APPLICATIONS.c.residence_region_code,
-        _APPLICATIONS.c.residence_district,
-        _APPLICATIONS.c.residence_street,
-        _APPLICATIONS.c.outcome,
-        _APPLICATIONS.c.state,
-        _APPLICATIONS.c.batch_row,
-    )
+    select(*APPLICATION_COLUMNS, _APPLICATIONS.c.batch_row)
     .where(*_PENDING)
     .order_by(_APPLICATIONS.c.batch_row)
     .limit(bindparam("limit"))

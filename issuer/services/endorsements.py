@@ -94,6 +94,28 @@ def _locked_for_update(session: Session, principal: Principal, permit_id: uuid.U
     return get_permit(session=session, principal=principal, permit_id=permit_id, lock=True)
 
 
+def _offer_new_credential(
+    session: Session,
+    settings: IssuerSettings,
+    principal: Principal,
+    permit: Permit,
+    purpose: str,
+    now: datetime,
+) -> PermitChange:
+    """Store the changed permit and offer its holder the credential that carries the change."""
+    session.add(permit)
+    offer = create_offer(
+        session=session,
+        settings=settings,
+        application_id=permit.application_id,
+        permit_id=permit.id,
+        purpose=purpose,
+        actor=principal.actor,
+        now=now,
+    )
+    return PermitChange(permit, offer_view(settings=settings, offer=offer, include_tx_code=True))
+
+
 def renew_permit(
     *,
     session: Session,
@@ -124,17 +146,7 @@ def renew_permit(
         now=now,
     )
     permit.endorsed_until = add_years(permit.endorsed_until, 1)
-    session.add(permit)
-    offer = create_offer(
-        session=session,
-        settings=settings,
-        application_id=permit.application_id,
-        permit_id=permit.id,
-        purpose="renew",
-        actor=principal.actor,
-        now=now,
-    )
-    return PermitChange(permit, offer_view(settings=settings, offer=offer, include_tx_code=True))
+    return _offer_new_credential(session, settings, principal, permit, "renew", now)
 
 
 def change_permit(
@@ -166,17 +178,7 @@ def change_permit(
     permit.residence_region_code = residence_address.region_code
     permit.residence_district = residence_address.district
     permit.residence_street = residence_address.street
-    session.add(permit)
-    offer = create_offer(
-        session=session,
-        settings=settings,
-        application_id=permit.application_id,
-        permit_id=permit.id,
-        purpose="change",
-        actor=principal.actor,
-        now=now,
-    )
-    return PermitChange(permit, offer_view(settings=settings, offer=offer, include_tx_code=True))
+    return _offer_new_credential(session, settings, principal, permit, "change", now)
 
 
 def retire_due(*, session: Session, now: datetime) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -54,6 +54,7 @@ from wire.oid4vci import (
 )
 
 __all__ = [
+    "APPLICATION_COLUMNS",
     "PROOF_ALGORITHMS",
     "WALLET_ACTOR",
     "ApplicationRow",
@@ -71,6 +72,43 @@ WALLET_ACTOR = "wallet"
 #: too; a first or replacement phone copy leaves it current.
 _NEW_DATA_PURPOSES: Final = frozenset({"renew", "change"})
 
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRow:
+    """The application columns issuance reads (``ApplicationData``)."""
+
+    id: uuid.UUID
+    jurisdiction: str
+    name: str
+    sex: str
+    birth_date: date
+    id_number: str
+    hukou_address: str
+    residence_region_code: str
+    residence_district: str
+    residence_street: str
+    outcome: str
+    state: str
+
+    @classmethod
+    def of(cls, row: Any) -> ApplicationRow:
+        """From a result row holding (at least) these columns by name."""
+        return cls(
+            id=row.id,
+            jurisdiction=row.jurisdiction,
+            name=row.name,
+            sex=row.sex,
+            birth_date=row.birth_date,
+            id_number=row.id_number,
+            hukou_address=row.hukou_address,
+            residence_region_code=row.residence_region_code,
+            residence_district=row.residence_district,
+            residence_street=row.residence_street,
+            outcome=row.outcome,
+            state=row.state,
+        )
+
+
 # Hot-path statements, built once (building one costs more than running it on SQLite), and run
 # as Core statements: loading and flushing ORM objects would cost more than the SQL itself.
 _TOKENS: Final = metadata.tables["access_token"]
@@ -78,6 +116,8 @@ _OFFERS: Final = metadata.tables["credential_offer"]
 _APPLICATIONS: Final = metadata.tables["application"]
 _PERMITS: Final = metadata.tables["permit"]
 _NONCES: Final = metadata.tables["c_nonce"]
+#: What :meth:`ApplicationRow.of` reads, for every statement that selects an application to issue.
+APPLICATION_COLUMNS: Final = tuple(_APPLICATIONS.c[field.name] for field in fields(ApplicationRow))
 
 _OFFER_BY_CODE: Final = (
     select(
@@ -121,18 +161,7 @@ _REQUEST_CONTEXT: Final = (
         _OFFERS.c.id.label("offer_id"),
         _OFFERS.c.permit_id.label("offer_permit_id"),
         _OFFERS.c.purpose.label("offer_purpose"),
-        _APPLICATIONS.c.id,
-        _APPLICATIONS.c.jurisdiction,
-        _APPLICATIONS.c.name,
-        _APPLICATIONS.c.sex,
-        _APPLICATIONS.c.birth_date,
-        _APPLICATIONS.c.id_number,
-        _APPLICATIONS.c.hukou_address,
-        _APPLICATIONS.c.residence_region_code,
-        _APPLICATIONS.c.residence_district,
-        _APPLICATIONS.c.residence_street,
-        _APPLICATIONS.c.outcome,
-        _APPLICATIONS.c.state,
+        *APPLICATION_COLUMNS,
     )
     .select_from(
         _TOKENS.join(_OFFERS, _OFFERS.c.id == _TOKENS.c.offer_id).join(
@@ -168,42 +197,6 @@ _USE_TOKEN: Final = (
     .where(_TOKENS.c.token_hash == bindparam("used_hash"))
     .values(used_at=bindparam("now", type_=TZDateTime()))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ApplicationRow:
-    """The application columns issuance reads (``ApplicationData``)."""
-
-    id: uuid.UUID
-    jurisdiction: str
-    name: str
-    sex: str
-    birth_date: date
-    id_number: str
-    hukou_address: str
-    residence_region_code: str
-    residence_district: str
-    residence_street: str
-    outcome: str
-    state: str
-
-    @classmethod
-    def of(cls, row: Any) -> ApplicationRow:
-        """From a result row holding (at least) these columns by name."""
-        return cls(
-            id=row.id,
-            jurisdiction=row.jurisdiction,
-            name=row.name,
-            sex=row.sex,
-            birth_date=row.birth_date,
-            id_number=row.id_number,
-            hukou_address=row.hukou_address,
-            residence_region_code=row.residence_region_code,
-            residence_district=row.residence_district,
-            residence_street=row.residence_street,
-            outcome=row.outcome,
-            state=row.state,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,7 @@ annual endorsement can be shown today and the replaced credential stops right af
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -32,10 +30,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
-__all__ = ["CITIES", "City", "Issuer", "Stack", "running_stack"]
+from permit_cli.demo.processes import clean_env, free_port, service_process, wait_ready
+
+__all__ = [
+    "CITIES",
+    "City",
+    "Issuer",
+    "Stack",
+    "issuer_command",
+    "running_stack",
+    "wallet_command",
+    "wallet_env",
+]
 
 OFFICER_PASSWORD = "demo officer passphrase"  # noqa: S105 - a throw-away demo account
 
@@ -79,22 +87,6 @@ class Stack:
     verifier_base: str
     #: The bank counter's account key at the verifier service (``Authorization: Bearer``).
     bank_key: str
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _clean_env() -> dict[str, str]:
-    """The caller's environment without settings a service would pick up over the demo's own
-    (``REDIS_URL`` would move the verifier's replay cache off the embedded defaults)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERMIT_")}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    return env
 
 
 def _issuer_env(city: City, out: Path, base: str, passphrase: Path) -> dict[str, str]:
@@ -211,6 +203,30 @@ def _trust_list(out: Path, bases: dict[str, str], jwks: dict[str, Any], anchor: 
     (out / "anchor.jwks.json").write_text(json.dumps(anchor.jwks()))
 
 
+def issuer_command(port: str) -> list[str]:
+    """The issuer's API as production runs it (uvicorn), settings from the environment."""
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "issuer.api.app:create_app_from_env"]
+    return [*argv, "--host", "127.0.0.1", "--port", port, "--log-level", "warning"]
+
+
+def wallet_env(database: Path, trusted_issuers: list[str]) -> dict[str, str]:
+    """A loopback wallet trusting ``trusted_issuers``, with cheap password hashing (a demo's
+    throw-away accounts need no 64 MiB Argon2)."""
+    return {
+        "PERMIT_WALLET_ENVIRONMENT": "test",
+        "PERMIT_WALLET_DATABASE_URL": f"sqlite:///{database}",
+        "PERMIT_WALLET_ALLOW_INSECURE_LOOPBACK": "true",
+        "PERMIT_WALLET_TRUSTED_ISSUERS": json.dumps(trusted_issuers),
+        "PERMIT_WALLET_ARGON2_TIME_COST": "1",
+        "PERMIT_WALLET_ARGON2_MEMORY_KIB": "8",
+        "PERMIT_WALLET_ARGON2_PARALLELISM": "1",
+    }
+
+
+def wallet_command(port: str) -> list[str]:
+    return [sys.executable, "-m", "permit_cli", "serve", "wallet", "--port", port]
+
+
 def _verifier_env(out: Path, base: str) -> tuple[dict[str, str], str]:
     """Settings of the demo's verifier service and the bank account's key.
 
@@ -244,45 +260,16 @@ def _verifier_env(out: Path, base: str) -> tuple[dict[str, str], str]:
     return env, key
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"service exited early ({process.returncode}): {url}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"service did not start in time: {url}")
-
-
-@contextmanager
-def _process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as sink:
-        process = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
 @contextmanager
 def running_stack(out: Path) -> Iterator[Stack]:
     """Keys, trust list, accounts; then both issuers, the wallet and the verifier service,
     until the block ends."""
     (out / "logs").mkdir(parents=True, exist_ok=True)
     passphrase, jwks, anchor = _keys(out)
-    bases = {c.key: f"http://127.0.0.1:{_free_port()}" for c in CITIES}
+    bases = {c.key: f"http://127.0.0.1:{free_port()}" for c in CITIES}
     _trust_list(out, bases, jwks, anchor)
-    wallet_base = f"http://127.0.0.1:{_free_port()}"
-    verifier_base = f"http://127.0.0.1:{_free_port()}"
+    wallet_base = f"http://127.0.0.1:{free_port()}"
+    verifier_base = f"http://127.0.0.1:{free_port()}"
     issuers: dict[str, Issuer] = {}
     with ExitStack() as stack:
         started: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -298,44 +285,27 @@ def running_stack(out: Path) -> Iterator[Stack]:
                 totp,
                 employer,
             )
-            port = bases[city.key].rsplit(":", 1)[1]
-            argv = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "issuer.api.app:create_app_from_env",
-            ]
-            argv += ["--host", "127.0.0.1", "--port", port, "--log-level", "warning"]
+            argv = issuer_command(bases[city.key].rsplit(":", 1)[1])
             proc = stack.enter_context(
-                _process(argv, _clean_env() | env, out / "logs" / f"{city.key}.log")
+                service_process(argv, clean_env() | env, out / "logs" / f"{city.key}.log")
             )
             started.append((f"{bases[city.key]}/.well-known/jwt-vc-issuer/issuer", proc))
-        wallet_env = {
-            "PERMIT_WALLET_ENVIRONMENT": "test",
-            "PERMIT_WALLET_DATABASE_URL": f"sqlite:///{out / 'wallet.db'}",
-            "PERMIT_WALLET_ALLOW_INSECURE_LOOPBACK": "true",
-            "PERMIT_WALLET_TRUSTED_ISSUERS": json.dumps([f"{b}/issuer" for b in bases.values()]),
-            "PERMIT_WALLET_ARGON2_TIME_COST": "1",
-            "PERMIT_WALLET_ARGON2_MEMORY_KIB": "8",
-            "PERMIT_WALLET_ARGON2_PARALLELISM": "1",
-        }
-        argv = [sys.executable, "-m", "permit_cli", "serve", "wallet", "--port"]
-        argv.append(wallet_base.rsplit(":", 1)[1])
+        env = wallet_env(out / "wallet.db", [f"{b}/issuer" for b in bases.values()])
+        argv = wallet_command(wallet_base.rsplit(":", 1)[1])
         proc = stack.enter_context(
-            _process(argv, _clean_env() | wallet_env, out / "logs" / "wallet.log")
+            service_process(argv, clean_env() | env, out / "logs" / "wallet.log")
         )
         started.append((f"{wallet_base}/healthz", proc))
         verifier_env, bank_key = _verifier_env(out, verifier_base)
         argv = [sys.executable, "-m", "permit_cli", "serve", "verifier", "--no-access-log"]
         argv += ["--port", verifier_base.rsplit(":", 1)[1]]
         proc = stack.enter_context(
-            _process(argv, _clean_env() | verifier_env, out / "logs" / "verifier.log")
+            service_process(argv, clean_env() | verifier_env, out / "logs" / "verifier.log")
         )
         started.append((f"{verifier_base}/healthz", proc))
         deadline = time.monotonic() + 60
         for url, process in started:
-            _wait(url, process, deadline)
+            wait_ready(url, process, deadline)
         yield Stack(
             out,
             issuers,

@@ -17,64 +17,26 @@ from typing import Any
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from permit_cli.demo.applicants import (
+    PERMIT_FACTS,
+    REGISTRATION_FACTS,
+    application_json,
+    complete_id_number,
+)
 from permit_cli.demo.narrate import Narrator
 from permit_cli.demo.parties import BankDesk, BankRequest, Officers, VerifierDesk, login_holder
 from permit_cli.demo.stack import Stack
 
-__all__ = ["LANDLORD_FIELDS", "Context", "application", "id_number"]
+__all__ = ["LANDLORD_FIELDS", "Context", "application"]
 
 LANDLORD_FIELDS = {"name", "permit_class", "residence_address", "endorsed_until"}
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-#: Facts meeting Shanghai's conditions: registered rental, contract, 6 months' insurance.
-PERMIT_FACTS: dict[str, Any] = {
-    "residence_months": 12,
-    "intended_stay_days": 365,
-    "housing": "rented_registered",
-    "has_residence_proof": True,
-    "employment": "contract",
-    "has_business_license": False,
-    "social_insurance_months_continuous": 6,
-    "social_insurance_months_last_24": 6,
-    "studying": False,
-    "joining_hukou_relative": False,
-    "meets_settlement_conditions": False,
-    "minor_child_of_holder": False,
-}
-#: A newcomer without housing, work or insurance yet: registration only (居住登记).
-REGISTRATION_FACTS: dict[str, Any] = PERMIT_FACTS | {
-    "residence_months": 0,
-    "intended_stay_days": 0,
-    "housing": "none",
-    "has_residence_proof": False,
-    "employment": "none",
-    "social_insurance_months_continuous": 0,
-    "social_insurance_months_last_24": 0,
-}
-
-
-def id_number(birth: date, serial: int, *, region: str = "340104", male: bool = False) -> str:
-    """A GB 11643 citizen ID number with a correct check digit (synthetic people only)."""
-    sequence = f"{serial % 50:02d}{(serial % 5) * 2 + (1 if male else 0)}"
-    first17 = region + birth.strftime("%Y%m%d") + sequence
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
 
 
 def application(name: str, birth: date, serial: int, facts: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "jurisdiction": "shanghai",
-        "name": name,
-        "sex": "F",
-        "birth_date": birth.isoformat(),
-        "id_number": id_number(birth, serial),
-        "hukou_address": "安徽省合肥市蜀山区长江西路100号",
-        "residence_address": {
-            "region_code": "310104",
-            "district": "徐汇区",
-            "street": "漕溪北路88号",
-        },
-        "facts": dict(facts),
-    }
+    """Applicant ``serial`` of the story (a woman born on ``birth``, hukou in Hefei)."""
+    sequence = f"{serial % 50:02d}{(serial % 5) * 2}"  # even: female
+    number = complete_id_number(f"340104{birth:%Y%m%d}{sequence}")
+    return application_json(name=name, birth_date=birth, id_number=number, facts=facts)
 
 
 @dataclass

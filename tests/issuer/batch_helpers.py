@@ -18,7 +18,8 @@ from issuer.db import session_scope
 from issuer.models import Application, EmployerCreate
 from issuer.services.employers import create_employer
 from issuer.settings import IssuerSettings
-from tests.issuer.helpers import FakeClock, application_body, id_number
+from tests.clock import FakeClock
+from tests.issuer.helpers import application_body, id_number
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

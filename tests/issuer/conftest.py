@@ -25,14 +25,8 @@ from issuer.services.officers import create_officer
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from tests import databases
-from tests.issuer.helpers import (
-    FakeClock,
-    OfficerHandle,
-    bearer,
-    login_token,
-    next_totp_step,
-    totp_now,
-)
+from tests.clock import FakeClock
+from tests.issuer.helpers import OfficerHandle, bearer, login_token, next_totp_step, totp_now
 from tests.issuer.wallet import Issued, issue_permit
 
 with warnings.catch_warnings():

@@ -25,7 +25,7 @@ from issuer.audit import (
 )
 from issuer.db import session_scope
 from issuer.models.audit import AuditEvent, AuditHead
-from tests.issuer.helpers import START
+from tests.clock import START
 from wire.errors import InvalidInput, ServiceUnavailable
 
 

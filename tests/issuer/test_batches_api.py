@@ -21,6 +21,7 @@ from issuer.services.batches import load_job, process_row
 from issuer.services.employers import disable_employer
 from issuer.settings import IssuerSettings
 from issuer.worker import BatchWorker
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     CANARY_NAME,
     EmployerHandle,
@@ -33,7 +34,7 @@ from tests.issuer.batch_helpers import (
     wait_for_batch,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
-from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 
 JSON_TYPE = "application/json"
 UNKNOWN_ID = uuid.UUID("00000000-0000-4000-8000-000000000000")

@@ -22,6 +22,7 @@ from issuer.api.app import create_app
 from issuer.batch_cli import batch_group
 from issuer.cli import employer_group
 from issuer.settings import IssuerSettings
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     CANARY_NAME,
     EmployerHandle,
@@ -30,7 +31,6 @@ from tests.issuer.batch_helpers import (
     employees,
     make_employer,
 )
-from tests.issuer.helpers import FakeClock
 
 STARTUP_DEADLINE_SECONDS = 30.0
 

@@ -25,6 +25,7 @@ from issuer.models import AuditEvent, Batch, BatchUpload
 from issuer.services.batches import accept_batch
 from issuer.services.employers import EmployerPrincipal
 from issuer.settings import IssuerSettings
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     EmployerHandle,
     csv_text,
@@ -34,7 +35,6 @@ from tests.issuer.batch_helpers import (
     wait_for_batch,
 )
 from tests.issuer.crash import CHILD_DEADLINE_SECONDS, REPO, kill_9_inside
-from tests.issuer.helpers import FakeClock
 
 TOTAL = 50
 #: Rows that fail validation: their errors must be recorded exactly once across crashes.

@@ -18,6 +18,7 @@ from issuer.services.batches import accept_batch
 from issuer.services.employers import EmployerPrincipal
 from issuer.settings import IssuerSettings
 from issuer.worker import MAX_ATTEMPTS, BatchWorker
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     DEADLINE_SECONDS,
     EmployerHandle,
@@ -27,7 +28,6 @@ from tests.issuer.batch_helpers import (
     rows_written,
 )
 from tests.issuer.conftest import make_settings
-from tests.issuer.helpers import FakeClock
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from issuer.services.bulk import MAX_CHUNK, approve_batch, issue_batch
 from issuer.services.oid4vci import ApplicationRow
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     EmployerHandle,
     csv_text,
@@ -56,7 +57,7 @@ from tests.issuer.batch_helpers import (
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
 from tests.issuer.crash import kill_9_inside
-from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 from tests.issuer.wallet import (
     ISSUER,
     STATUS_PREFIX,

@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from issuer.db import TZDateTime, create_engine_for, session_scope
 from issuer.models.status import StatusAllocation, StatusList
+from tests.clock import START
 from tests.issuer.conftest import make_settings
-from tests.issuer.helpers import START
 
 SHANGHAI = timezone(timedelta(hours=8))
 

@@ -6,8 +6,8 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock
 from tests.issuer.wallet import (
     approve,
     holder_key,

@@ -22,8 +22,8 @@ from issuer.models import (
     CredentialOffer,
     Permit,
 )
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock
 from tests.issuer.wallet import (
     ISSUER,
     MakeClient,

@@ -22,8 +22,9 @@ from issuer.models import (
     Credential,
     Permit,
 )
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock, id_number
+from tests.issuer.helpers import id_number
 from tests.issuer.wallet import (
     CHENGDU_TEMPORARY,
     ISSUER,

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from issuer.audit import verify_stored_chain
 from issuer.models import Credential
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock
 from tests.issuer.wallet import (
     ISSUER,
     ClientStatusLookup,

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from issuer.models import AuditEvent, Credential
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 from tests.issuer.permit_helpers import publisher_of, snapshot
 from tests.issuer.wallet import (
     Issued,

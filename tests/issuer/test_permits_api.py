@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from issuer.models import AuditEvent, Transition
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock, assert_problem, id_number
+from tests.issuer.helpers import assert_problem, id_number
 from tests.issuer.permit_helpers import snapshot
 from tests.issuer.wallet import (
     CHENGDU_TEMPORARY,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from issuer.ratelimit import LoginThrottle, MemoryFailureStore
-from tests.issuer.helpers import FakeClock
+from tests.clock import FakeClock
 from wire.errors import RateLimited
 
 

@@ -21,8 +21,8 @@ from issuer.security import (
     verify_totp,
 )
 from issuer.settings import IssuerSettings
+from tests.clock import START, FakeClock
 from tests.issuer.conftest import TEST_JWT_SECRET, make_settings
-from tests.issuer.helpers import START, FakeClock
 from wire.errors import AuthenticationRequired
 
 

@@ -21,8 +21,9 @@ from issuer.models import Credential, StatusAllocation, StatusList
 from issuer.services.status_lists import allocate_index, set_entries, status_list_prefix
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
-from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 from tests.issuer.permit_helpers import publisher_of
 from tests.issuer.wallet import ISSUER, Issued, MakeClient, issue_permit, served_status, verify
 from wire.errors import Malformed

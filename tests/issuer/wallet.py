@@ -19,7 +19,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.issuer.helpers import FakeClock, application_body
+from tests.clock import FakeClock
+from tests.issuer.helpers import application_body
 from wire.jwk import PrivateKey, PublicKey
 from wire.jws import ALGORITHMS
 from wire.oid4vci import CredentialOffer, TokenRequest, build_proof_jwt, parse_offer_uri

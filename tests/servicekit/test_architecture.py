@@ -35,10 +35,11 @@ def test_servicekit_imports_no_service() -> None:
 
 
 def test_the_verifiers_parts_need_no_database_stack() -> None:
-    """The verifier service uses the settings and problem handlers, and has no database."""
+    """The verifier service uses the settings, problem handlers and app shell, and has no
+    database."""
     probe = (
         "import sys\n"
-        "import servicekit, servicekit.settings, servicekit.errors\n"
+        "import servicekit, servicekit.settings, servicekit.errors, servicekit.app\n"
         "print(sorted({'sqlalchemy', 'sqlmodel', 'alembic', 'psycopg'} & set(sys.modules)))\n"
     )
     out = subprocess.run(

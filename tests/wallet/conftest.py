@@ -13,13 +13,13 @@ import functools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from tests import databases
+from tests.clock import FakeClock
 from tests.wallet.fake_issuer import FakeIssuer, build_app
 from wallet_api.api.app import create_app
 from wallet_api.db import create_engine_for
@@ -35,21 +35,7 @@ with warnings.catch_warnings():
 
 TEST_SECRET = "test-only-wallet-key-encryption-secret-" + "0123456789abcdef" * 2
 #: 10:00 in Shanghai, far from a day boundary.
-START = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
-
-
-class FakeClock:
-    """An injectable clock that only moves when told to."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def make_settings(database_url: str, **overrides: Any) -> WalletSettings:

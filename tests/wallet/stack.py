@@ -3,19 +3,19 @@
 Used by the end-to-end and browser tests. The issuer runs with an ephemeral signing key; its
 public keys come from its own JWT VC Issuer Metadata and go into a trust list file for
 ``permit verify``. An officer is created in the issuer database before the issuer starts.
-Every process is started here and terminated here (by its own handle).
+Processes are started, awaited and stopped (by their own handles) as the demo does it
+(:mod:`permit_cli.demo.processes`); their output goes to ``issuer.log`` / ``wallet.log`` in the
+working directory.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,19 +30,14 @@ from issuer.models import OfficerCreate
 from issuer.security import Passwords as IssuerPasswords
 from issuer.services.officers import create_officer
 from issuer.settings import IssuerSettings
+from permit_cli.demo.processes import clean_env, free_port, service_process, wait_ready
+from permit_cli.demo.stack import issuer_command, wallet_command, wallet_env
 from tests.issuer.helpers import application_body
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 OFFICER = ("clerk.e2e", "correct horse battery staple")
 HOLDER_PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -106,29 +101,6 @@ class Stack:
         return done.returncode, json.loads(done.stdout or "{}")
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"service exited early with {process.returncode}: {url}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"service did not start in time: {url}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @contextmanager
 def running_stack(workdir: Path) -> Iterator[Stack]:
     issuer_port, wallet_port = free_port(), free_port()
@@ -160,50 +132,27 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             now=datetime.now(UTC),
         )
     engine.dispose()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("PERMIT_")}
-    base_env.pop("DATABASE_URL", None)
-    issuer = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "issuer.api.app:create_app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(issuer_port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**base_env, **issuer_env},
-    )
-    wallet_env = {
-        "PERMIT_WALLET_ENVIRONMENT": "test",
-        "PERMIT_WALLET_DATABASE_URL": f"sqlite:///{workdir / 'wallet.db'}",
-        "PERMIT_WALLET_ALLOW_INSECURE_LOOPBACK": "true",
-        "PERMIT_WALLET_TRUSTED_ISSUERS": json.dumps([issuer_url]),
-        "PERMIT_WALLET_ARGON2_TIME_COST": "1",
-        "PERMIT_WALLET_ARGON2_MEMORY_KIB": "8",
-        "PERMIT_WALLET_ARGON2_PARALLELISM": "1",
-    }
-    wallet = subprocess.Popen(
-        [
-            PYTHON,
-            "-c",
-            "from wallet_api.cli import serve_wallet; serve_wallet()",
-            "--port",
-            str(wallet_port),
-        ],
-        cwd=ROOT,
-        env={**base_env, **wallet_env},
-    )
-    try:
+    with ExitStack() as processes:
+        issuer = processes.enter_context(
+            service_process(
+                issuer_command(str(issuer_port)),
+                clean_env() | issuer_env,
+                workdir / "issuer.log",
+                cwd=ROOT,
+            )
+        )
+        wallet = processes.enter_context(
+            service_process(
+                wallet_command(str(wallet_port)),
+                clean_env() | wallet_env(workdir / "wallet.db", [issuer_url]),
+                workdir / "wallet.log",
+                cwd=ROOT,
+            )
+        )
         deadline = time.monotonic() + 60
         metadata = f"{issuer_base}/.well-known/jwt-vc-issuer/issuer"
-        _wait(metadata, issuer, deadline)
-        _wait(f"http://127.0.0.1:{wallet_port}/healthz", wallet, deadline)
+        wait_ready(metadata, issuer, deadline)
+        wait_ready(f"http://127.0.0.1:{wallet_port}/healthz", wallet, deadline)
         jwks = httpx.get(metadata, timeout=10).json()["jwks"]
         trust_list = workdir / "trust-list.json"
         trust_list.write_text(
@@ -224,6 +173,3 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             "utf-8",
         )
         yield Stack(issuer_url, issuer_base, f"http://127.0.0.1:{wallet_port}", trust_list, workdir)
-    finally:
-        _stop(wallet)
-        _stop(issuer)

@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.wallet.conftest import PASSWORD, FakeClock, Holders
+from tests.clock import FakeClock
+from tests.wallet.conftest import PASSWORD, Holders
 from wallet_api.models import Account, SessionToken
 
 

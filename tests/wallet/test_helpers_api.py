@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.wallet.conftest import FakeClock, Holders, receive
+from tests.clock import FakeClock
+from tests.wallet.conftest import Holders, receive
 from tests.wallet.fake_issuer import FakeIssuer, verify_with
 
 

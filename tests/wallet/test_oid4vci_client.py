@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from keys.generate import generate_private_key
-from tests.wallet.conftest import FakeClock, make_settings
+from tests.clock import FakeClock
+from tests.wallet.conftest import make_settings
 from tests.wallet.fake_issuer import ISSUER, FakeIssuer, build_app
 from wallet_api.errors import IssuerRefused, IssuerUnavailable, UntrustedIssuer
 from wallet_api.oid4vci_client import IssuerClient

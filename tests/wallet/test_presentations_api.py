@@ -10,7 +10,8 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.wallet.conftest import FakeClock, Holders, receive
+from tests.clock import FakeClock
+from tests.wallet.conftest import Holders, receive
 from tests.wallet.fake_issuer import PROFILES, FakeIssuer, verify_with
 from wire.errors import Replayed, StalePresentation
 from wire.presentation import QR_AUDIENCE

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.wallet.conftest import FakeClock, Holders, receive
+from tests.clock import FakeClock
+from tests.wallet.conftest import Holders, receive
 from tests.wallet.fake_issuer import FakeIssuer
 from wallet_api.api.app import create_app
 from wallet_api.db import session_scope

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.wallet.conftest import FakeClock, Holders, receive
+from tests.clock import FakeClock
+from tests.wallet.conftest import Holders, receive
 from tests.wallet.fake_issuer import FakeIssuer
 from wallet_api.status import due_for_endorsement
 

@@ -5,7 +5,9 @@ resolver, the replay cache and the request store (memory for one process, Redis 
 ``REDIS_URL`` is set), the clock — is built here and kept on ``app.state``; nothing lives in
 module globals. Two background tasks run while the app serves: the trust list is reloaded
 every ``trust_refresh_seconds`` and status lists are fetched again shortly before their ``ttl``
-runs out. Apart from Redis the process is stateless, so ``permit serve verifier --workers N``
+runs out; the shell around them (version, app-wide problem responses, error handlers, a
+lifespan that closes what the app created) is the services' common one (:mod:`servicekit.app`).
+Apart from Redis the process is stateless, so ``permit serve verifier --workers N``
 (or several machines behind a load balancer) scale it. Run it with ``permit serve verifier`` or
 ``uvicorn --factory verifier.service.app:create_app_from_env``.
 """
@@ -24,6 +26,7 @@ import redis
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from servicekit.app import Owned, service_app
 from verifier.replay import MemoryNonceCache, RedisNonceCache
 from verifier.service import routes_requests, routes_verify
 from verifier.service.accounts import AccountDirectory
@@ -127,6 +130,33 @@ def preflight(settings: VerifierSettings) -> None:
         _load_configuration(settings, client, _unix_now())
 
 
+@asynccontextmanager
+async def _refreshing(app: FastAPI) -> AsyncIterator[None]:
+    """The trust list and status refresh tasks, while the app serves."""
+    service: VerifierService = app.state.service
+    settings = service.settings
+    tasks = [
+        asyncio.create_task(
+            _every(settings.trust_refresh_seconds, service.refresh_trust, "trust refresh")
+        ),
+        asyncio.create_task(
+            _every(
+                settings.status_refresh_interval_seconds,
+                service.refresh_status,
+                "status refresh",
+            )
+        ),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(
     settings: VerifierSettings,
     *,
@@ -140,13 +170,16 @@ def create_app(
     the app creates itself it closes at shutdown. ``clock`` returns Unix seconds and governs
     every time decision (tests move it).
     """
-    owned_client = http_client is None
-    client = http_client or _http_client(settings)
+    owned = Owned()
+    client = (
+        http_client
+        if http_client is not None
+        else owned.adopt(_http_client(settings), httpx.Client.close)
+    )
     try:
         profiles, accounts, trust = _load_configuration(settings, client, clock())
     except ConfigurationError:
-        if owned_client:
-            client.close()
+        owned.close()
         raise
     cache: StatusCache = (
         DirectoryStatusCache(settings.status_cache_dir)
@@ -169,10 +202,12 @@ def create_app(
             margin=settings.status_refresh_margin_seconds,
             allow_insecure_loopback=settings.allow_insecure_loopback,
         )
-    owned_redis = redis_client is None and settings.redis_url is not None
     if redis_client is None and settings.redis_url is not None:
-        redis_client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+        redis_client = owned.adopt(
+            redis.Redis.from_url(
+                settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+            ),
+            redis.Redis.close,
         )
     nonce_cache, requests = _stores(settings, redis_client)
     service = VerifierService(
@@ -188,46 +223,19 @@ def create_app(
         defer_seen=redis_client is not None,
     )
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks = [
-            asyncio.create_task(
-                _every(settings.trust_refresh_seconds, service.refresh_trust, "trust refresh")
-            ),
-            asyncio.create_task(
-                _every(
-                    settings.status_refresh_interval_seconds,
-                    service.refresh_status,
-                    "status refresh",
-                )
-            ),
-        ]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if owned_client:
-                client.close()
-            if owned_redis and redis_client is not None:
-                redis_client.close()
-
     telemetry = settings.opentelemetry
-    app = FastAPI(
+    app = service_app(
+        settings,
         title="Residence permit verifier",
-        version="0.1.0",
-        lifespan=lifespan,
-        telemetry={"tracing": telemetry, "metrics": telemetry, "logs": telemetry},
         # Any route: an unreadable or oversized body, invalid input, trust list expired or
         # Redis down.
         responses=problem_responses(400, 413, 422, 503),
+        install_error_handlers=install_error_handlers,
+        owned=owned,
+        running=_refreshing,
+        telemetry={"tracing": telemetry, "metrics": telemetry, "logs": telemetry},
     )
-    app.state.settings = settings
     app.state.service = service
-    install_error_handlers(app)
     # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire).
     verify_errors = problem_responses(401, 403, 409)
     app.include_router(routes_verify.router, responses=verify_errors)

@@ -2,20 +2,23 @@
 
 Everything a request needs — engine, clock, password hasher, vault, profiles, the outbound
 HTTP client, the status cache, the holder-key factory — is built here from the settings (or
-injected by the caller) and kept on ``app.state``; nothing lives in module globals. Run it with
+injected by the caller) and kept on ``app.state``; nothing lives in module globals. The shell —
+version, app-wide problem responses, error handlers, a lifespan that closes what the app
+created — is the services' common one (:mod:`servicekit.app`). Run it with
 ``permit serve wallet`` or ``uvicorn --factory wallet_api.api.app:create_app_from_env``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from keys.generate import KeyAlg, generate_private_key
+from servicekit.app import Owned, service_app
+from servicekit.deps import install_request_state
 from wallet_api.api import (
     routes_accounts,
     routes_helpers,
@@ -55,40 +58,29 @@ def create_app(
     return timezone-aware datetimes. The database must be migrated (``permit serve wallet``
     does it before starting).
     """
-    owned_engine = engine is None
-    owned_client = http_client is None
-    db = engine if engine is not None else create_engine_for(settings)
+    owned = Owned()
+    db = engine if engine is not None else owned.adopt(create_engine_for(settings), Engine.dispose)
     client = (
         http_client
         if http_client is not None
-        else httpx.Client(
-            timeout=settings.http_timeout_seconds,
-            follow_redirects=False,
-            headers={"User-Agent": "residence-permit-wallet/0.1"},
+        else owned.adopt(
+            httpx.Client(
+                timeout=settings.http_timeout_seconds,
+                follow_redirects=False,
+                headers={"User-Agent": "residence-permit-wallet/0.1"},
+            ),
+            httpx.Client.close,
         )
     )
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if owned_client:
-                client.close()
-            if owned_engine:
-                db.dispose()
-
-    app = FastAPI(
+    app = service_app(
+        settings,
         title="Residence permit wallet",
-        version="0.1.0",
-        lifespan=lifespan,
         # Any route: an unreadable body, invalid input, the database unavailable.
         responses=problem_responses(400, 422, 503),
+        install_error_handlers=install_error_handlers,
+        owned=owned,
     )
-    app.state.settings = settings
-    app.state.engine = db
-    app.state.clock = clock
-    app.state.passwords = Passwords(settings)
+    install_request_state(app, engine=db, clock=clock, passwords=Passwords(settings))
     app.state.vault = Vault(settings.key_encryption_secret)
     app.state.profiles = (
         dict(profiles) if profiles is not None else load_profiles(settings.profiles_path)
@@ -98,7 +90,6 @@ def create_app(
     app.state.statuses = StatusCache(
         lambda: Outbound(client, allow_insecure_loopback=settings.allow_insecure_loopback)
     )
-    install_error_handlers(app)
     # What each router's errors answer (the OpenAPI document; tests/api_fuzz checks the wire);
     # 502: the issuer or verifier the holder points the wallet at failed.
     app.include_router(routes_accounts.router, responses=problem_responses(401, 409, 429))

@@ -1,29 +1,36 @@
 """Request dependencies, all read from ``request.app.state`` (filled by ``create_app``).
 
 There is no module-level state: tests build an app per test with their own settings, engine,
-clock and HTTP client. The bearer session is resolved in a short transaction of its own, so a
-route that talks to an issuer or verifier never holds a database transaction (on SQLite, the
-write lock) while it waits on the network.
+clock and HTTP client. The engine, request session, clock, password hasher and client address
+are the services' common ones (:mod:`servicekit.deps`, re-exported here). The bearer session
+is resolved in a short transaction of its own, so a route that talks to an issuer or verifier
+never holds a database transaction (on SQLite, the write lock) while it waits on the network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from keys.generate import KeyAlg
+from servicekit.deps import (
+    Clock,
+    EngineDep,
+    NowDep,
+    PasswordsDep,
+    SessionDep,
+    client_address,
+    get_engine,
+)
 from wallet_api.db import session_scope
 from wallet_api.models import Account
 from wallet_api.oid4vci_client import IssuerClient
 from wallet_api.outbound import Outbound
-from wallet_api.services.accounts import Passwords, resolve_session
+from wallet_api.services.accounts import resolve_session
 from wallet_api.settings import SettingsDep
 from wallet_api.status import StatusCache
 from wallet_api.vault import Vault
@@ -48,43 +55,9 @@ __all__ = [
     "client_address",
 ]
 
-Clock = Callable[[], datetime]
 KeyFactory = Callable[[KeyAlg], PrivateKey]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/login", auto_error=False)
-
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(_engine)]
-
-
-def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed after the route returns, rolled back on error."""
-    with session_scope(_engine(request)) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session, scope="function")]
-
-
-def _now(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock()
-
-
-NowDep = Annotated[datetime, Depends(_now)]
-
-
-def _passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.app.state.passwords
-    return passwords
-
-
-PasswordsDep = Annotated[Passwords, Depends(_passwords)]
 
 
 def _vault(request: Request) -> Vault:
@@ -145,14 +118,9 @@ TokenDep = Annotated[str, Depends(_token)]
 
 def _account(request: Request, token: TokenDep, now: NowDep) -> Account:
     """The account of a live session, resolved in its own short transaction."""
-    with session_scope(_engine(request)) as session:
+    with session_scope(get_engine(request)) as session:
         account, _ = resolve_session(session=session, token=token, now=now)
     return account
 
 
 AccountDep = Annotated[Account, Depends(_account)]
-
-
-def client_address(request: Request) -> str:
-    """The peer address (run uvicorn with ``--proxy-headers`` behind a trusted proxy)."""
-    return request.client.host if request.client is not None else "unknown"

@@ -1,7 +1,8 @@
 """Holder accounts: registration, login with throttling, short-lived opaque session tokens.
 
-* Passwords are Argon2id (argon2-cffi) with the deployment's cost parameters; an unknown
-  username is verified against a dummy hash so timing does not reveal which names exist.
+* Passwords are Argon2id with the deployment's cost parameters; an unknown username is
+  verified against a dummy hash so timing does not reveal which names exist
+  (:class:`servicekit.passwords.Passwords`, shared with the issuer and re-exported here).
 * A session token is 256 random bits handed to the client once; the database keeps its
   SHA-256 and an absolute expiry (``session_ttl_seconds``, 15 min by default). Logging out
   deletes the row. An expired or unknown token is one 401.
@@ -20,12 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from servicekit.passwords import Passwords
 from wallet_api.models import Account, LoginFailure, SessionToken
 from wallet_api.settings import WalletSettings
 from wire.errors import AuthenticationRequired, Conflict, InvalidInput, RateLimited
@@ -43,28 +43,6 @@ __all__ = [
 
 MIN_PASSWORD_LENGTH: Final = 10
 _USERNAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
-
-
-class Passwords:
-    """Argon2id hashing with the deployment's cost parameters."""
-
-    def __init__(self, settings: WalletSettings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-        )
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
-
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
-
-    def verify(self, stored_hash: str | None, password: str) -> bool:
-        """True when ``password`` matches; a missing or malformed hash never matches."""
-        try:
-            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from issuer.settings import IssuerSettings
 from tests.api_fuzz.documents import Operation
 from tests.api_fuzz.harness import FuzzTarget, KnownValuesFor
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import EmployerHandle, employee, make_employer, wait_for_batch
 from tests.issuer.conftest import (
     OfficerFactory,
@@ -35,7 +36,6 @@ from tests.issuer.conftest import (
     settings,
     sqlite_template,
 )
-from tests.issuer.helpers import FakeClock
 from tests.issuer.wallet import approve, issue_permit
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ import pytest
 
 from issuer.services.transitions import check_reason
 from issuer.settings import IssuerSettings
+from tests.clock import FakeClock
 from tests.issuer.batch_helpers import (
     EmployerHandle,
     employee,
@@ -24,7 +25,7 @@ from tests.issuer.batch_helpers import (
     wait_for_batch,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 from tests.issuer.wallet import issue_permit
 from wire.errors import InvalidInput
 

@@ -26,6 +26,7 @@ from sqlmodel import col
 from issuer.api.app import create_app
 from issuer.db import PG_CONNECT_TIMEOUT_SECONDS, create_engine_for
 from issuer.models import Application, AuditEvent
+from tests.clock import FakeClock
 from tests.faults.issuer.invariants import (
     assert_approval_left_nothing,
     assert_audit_consistent,
@@ -47,7 +48,7 @@ from tests.faults.outage_service import (
     serving,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
-from tests.issuer.helpers import FakeClock, application_body, id_number
+from tests.issuer.helpers import application_body, id_number
 
 CANARY_NAME = "金丝雀"
 CANARY_ID = id_number("19851212", sex="M")

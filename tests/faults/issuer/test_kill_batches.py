@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from issuer.models import Application, AuditEvent, Batch, BatchUpload
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
+from tests.clock import FakeClock
 from tests.faults.issuer.invariants import assert_audit_consistent
 from tests.faults.killing import issuer_process
 from tests.issuer.batch_helpers import (
@@ -45,7 +46,6 @@ from tests.issuer.batch_helpers import (
     upload,
     wait_for_batch,
 )
-from tests.issuer.helpers import FakeClock
 from tests.issuer.test_batches_resume import (
     BAD_ROWS,
     TOTAL,

@@ -28,10 +28,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from keys.ring import KeyRing
+from tests.clock import FakeClock
 from tests.faults.issuer.invariants import assert_audit_consistent, assert_status_consistent, moves
 from tests.faults.killing import issuer_process
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import FakeClock, OfficerHandle, assert_problem, totp_now
+from tests.issuer.helpers import OfficerHandle, assert_problem, totp_now
 from tests.issuer.wallet import Issued, issue_permit, verify
 
 MakeClient = Callable[..., TestClient]

@@ -37,6 +37,7 @@ from issuer.models.offers import CNonce
 from issuer.services.batches import accept_batch
 from issuer.services.employers import EmployerPrincipal
 from issuer.worker import BatchWorker
+from tests.clock import FakeClock
 from tests.faults.issuer.invariants import (
     assert_approval_left_nothing,
     assert_audit_consistent,
@@ -57,7 +58,7 @@ from tests.issuer.batch_helpers import (
     rows_written,
 )
 from tests.issuer.conftest import OfficerFactory, Sessions, make_settings
-from tests.issuer.helpers import FakeClock, application_body, id_number
+from tests.issuer.helpers import application_body, id_number
 from tests.servicekit.postgres import TIMEOUTS, Timeouts, held_lock, server_errors
 
 pytestmark = [

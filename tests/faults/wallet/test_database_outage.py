@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from tests.clock import FakeClock
 from tests.faults.outage import (
     BUSY_TIMEOUT_SECONDS,
     assert_no_personal_data,
@@ -32,7 +33,7 @@ from tests.faults.outage_service import (
     service_through_outage,
     serving,
 )
-from tests.wallet.conftest import FakeClock, make_settings
+from tests.wallet.conftest import make_settings
 from wallet_api.api.app import create_app
 from wallet_api.db import PG_CONNECT_TIMEOUT_SECONDS, create_engine_for
 from wallet_api.models import Account, SessionToken

@@ -19,10 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from tests.clock import FakeClock
 from tests.faults.outage import assert_unavailable
 from tests.faults.outage_service import count_rows, serving
 from tests.servicekit.postgres import TIMEOUTS, Timeouts, held_lock, server_errors
-from tests.wallet.conftest import FakeClock, Holders, make_settings, receive
+from tests.wallet.conftest import Holders, make_settings, receive
 from tests.wallet.fake_issuer import FakeIssuer, build_app
 from wallet_api.api.app import create_app
 from wallet_api.db import create_engine_for

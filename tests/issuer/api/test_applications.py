@@ -13,14 +13,10 @@ from sqlmodel import Session, col, select
 
 from issuer.audit import verify_stored_chain
 from issuer.models import Application, AuditEvent, Transition
+from permit_cli.demo.applicants import REGISTRATION_FACTS
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
-from tests.issuer.helpers import (
-    NOTHING_FACTS,
-    FakeClock,
-    application_body,
-    assert_problem,
-    id_number,
-)
+from tests.issuer.helpers import application_body, assert_problem, id_number
 
 
 def submit(client: TestClient, **overrides: Any) -> dict[str, Any]:
@@ -70,7 +66,7 @@ class TestSubmit:
         assert "李梅" not in repr(events)
 
     def test_meeting_nothing_gives_registration_with_reasons(self, client: TestClient) -> None:
-        receipt = submit(client, facts=NOTHING_FACTS)
+        receipt = submit(client, facts=REGISTRATION_FACTS)
         assert receipt["outcome"] == "registration"
         assert any(not c["met"] for c in receipt["decision"]["conditions"])
 
@@ -81,12 +77,12 @@ class TestSubmit:
         ("change", "field"),
         [
             ({"sex": "X"}, "sex"),
-            ({"facts": {**NOTHING_FACTS, "residence_months": "12"}}, "facts.residence_months"),
-            ({"facts": {**NOTHING_FACTS, "residence_months": 6.0}}, "facts.residence_months"),
-            ({"facts": {**NOTHING_FACTS, "studying": 1}}, "facts.studying"),
-            ({"facts": {**NOTHING_FACTS, "residence_month": 1}}, "facts.residence_month"),
+            ({"facts": {**REGISTRATION_FACTS, "residence_months": "12"}}, "facts.residence_months"),
+            ({"facts": {**REGISTRATION_FACTS, "residence_months": 6.0}}, "facts.residence_months"),
+            ({"facts": {**REGISTRATION_FACTS, "studying": 1}}, "facts.studying"),
+            ({"facts": {**REGISTRATION_FACTS, "residence_month": 1}}, "facts.residence_month"),
             (
-                {"facts": {k: v for k, v in NOTHING_FACTS.items() if k != "housing"}},
+                {"facts": {k: v for k, v in REGISTRATION_FACTS.items() if k != "housing"}},
                 "facts.housing",
             ),
             ({"facts": "all good"}, "facts"),
@@ -143,7 +139,7 @@ class TestSubmit:
                 "district": "锦江区",
                 "street": "春熙路1号",
             },
-            facts={**NOTHING_FACTS, "intended_stay_days": 30},
+            facts={**REGISTRATION_FACTS, "intended_stay_days": 30},
         )
         assert receipt["outcome"] == "temporary_permit"
 
@@ -358,7 +354,7 @@ class TestDecisions:
     def test_reject(
         self, client: TestClient, make_officer: OfficerFactory, sessions: Sessions
     ) -> None:
-        receipt = submit(client, facts=NOTHING_FACTS)
+        receipt = submit(client, facts=REGISTRATION_FACTS)
         response = client.post(
             f"/v1/applications/{receipt['application_id']}/reject",
             headers=sessions.headers(make_officer()),
@@ -404,7 +400,7 @@ class TestDecisions:
     def test_outcome_without_a_permit_cannot_be_approved(
         self, client: TestClient, make_officer: OfficerFactory, sessions: Sessions, engine: Engine
     ) -> None:
-        receipt = submit(client, facts=NOTHING_FACTS)
+        receipt = submit(client, facts=REGISTRATION_FACTS)
         before = snapshot(engine, receipt["application_id"])
         response = client.post(
             f"/v1/applications/{receipt['application_id']}/approve",

@@ -13,9 +13,9 @@ from issuer.db import session_scope
 from issuer.models import AuditEvent, Officer
 from issuer.services.officers import disable_officer
 from issuer.settings import IssuerSettings
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, Sessions
 from tests.issuer.helpers import (
-    FakeClock,
     OfficerHandle,
     application_body,
     assert_problem,

@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from issuer.api.app import create_app
 from issuer.models import AuditEvent
+from permit_cli.demo.applicants import PERMIT_FACTS, REGISTRATION_FACTS
+from tests.clock import FakeClock
 from tests.issuer.conftest import make_settings
-from tests.issuer.helpers import NOTHING_FACTS, SHANGHAI_PERMIT_FACTS, FakeClock, assert_problem
+from tests.issuer.helpers import assert_problem
 
 
 def decide(client: TestClient, jurisdiction: str, facts: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +25,7 @@ def decide(client: TestClient, jurisdiction: str, facts: dict[str, Any]) -> dict
 
 
 def test_decision_lists_every_condition(client: TestClient) -> None:
-    body = decide(client, "shanghai", SHANGHAI_PERMIT_FACTS)
+    body = decide(client, "shanghai", PERMIT_FACTS)
     assert body["outcome"] == "permit"
     assert body["jurisdiction"] == "shanghai"
     assert body["conditions"]
@@ -33,11 +35,15 @@ def test_decision_lists_every_condition(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("jurisdiction", "facts", "outcome"),
     [
-        ("national", {**NOTHING_FACTS, "residence_months": 6, "studying": True}, "permit"),
-        ("national", {**NOTHING_FACTS, "residence_months": 5, "studying": True}, "registration"),
-        ("chengdu", {**NOTHING_FACTS, "intended_stay_days": 30}, "temporary_permit"),
-        ("chengdu", {**NOTHING_FACTS, "intended_stay_days": 6}, "ineligible"),
-        ("shanghai", NOTHING_FACTS, "registration"),
+        ("national", {**REGISTRATION_FACTS, "residence_months": 6, "studying": True}, "permit"),
+        (
+            "national",
+            {**REGISTRATION_FACTS, "residence_months": 5, "studying": True},
+            "registration",
+        ),
+        ("chengdu", {**REGISTRATION_FACTS, "intended_stay_days": 30}, "temporary_permit"),
+        ("chengdu", {**REGISTRATION_FACTS, "intended_stay_days": 6}, "ineligible"),
+        ("shanghai", REGISTRATION_FACTS, "registration"),
     ],
 )
 def test_outcomes_across_jurisdictions(
@@ -47,7 +53,7 @@ def test_outcomes_across_jurisdictions(
 
 
 def test_nothing_is_stored(client: TestClient, engine: Engine) -> None:
-    decide(client, "shanghai", SHANGHAI_PERMIT_FACTS)
+    decide(client, "shanghai", PERMIT_FACTS)
     with Session(engine) as session:
         assert session.exec(select(AuditEvent)).first() is None
 
@@ -55,28 +61,28 @@ def test_nothing_is_stored(client: TestClient, engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"jurisdiction": "atlantis", "facts": NOTHING_FACTS}, "jurisdiction"),
-        ({"jurisdiction": "../rules/shanghai", "facts": NOTHING_FACTS}, "jurisdiction"),
-        ({"jurisdiction": "", "facts": NOTHING_FACTS}, "jurisdiction"),
-        ({"facts": NOTHING_FACTS}, "jurisdiction"),
+        ({"jurisdiction": "atlantis", "facts": REGISTRATION_FACTS}, "jurisdiction"),
+        ({"jurisdiction": "../rules/shanghai", "facts": REGISTRATION_FACTS}, "jurisdiction"),
+        ({"jurisdiction": "", "facts": REGISTRATION_FACTS}, "jurisdiction"),
+        ({"facts": REGISTRATION_FACTS}, "jurisdiction"),
         ({"jurisdiction": "shanghai"}, "facts"),
         ({"jurisdiction": "shanghai", "facts": [1]}, "facts"),
         (
-            {"jurisdiction": "shanghai", "facts": {**NOTHING_FACTS, "housing": "Owned"}},
+            {"jurisdiction": "shanghai", "facts": {**REGISTRATION_FACTS, "housing": "Owned"}},
             "facts.housing",
         ),
         (
             {
                 "jurisdiction": "shanghai",
-                "facts": {**NOTHING_FACTS, "social_insurance_months_last_24": 25},
+                "facts": {**REGISTRATION_FACTS, "social_insurance_months_last_24": 25},
             },
             "facts.social_insurance_months_last_24",
         ),
         (
-            {"jurisdiction": "shanghai", "facts": {**NOTHING_FACTS, "residence_months": -1}},
+            {"jurisdiction": "shanghai", "facts": {**REGISTRATION_FACTS, "residence_months": -1}},
             "facts.residence_months",
         ),
-        ({"jurisdiction": "shanghai", "facts": NOTHING_FACTS, "name": "x"}, "name"),
+        ({"jurisdiction": "shanghai", "facts": REGISTRATION_FACTS, "name": "x"}, "name"),
     ],
 )
 def test_bad_input_is_422_naming_the_field(
@@ -89,7 +95,7 @@ def test_only_served_jurisdictions(db_url: str, engine: Engine, clock: FakeClock
     settings = make_settings(db_url, jurisdictions=["chengdu"])
     with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
         refused = client.post(
-            "/v1/eligibility", json={"jurisdiction": "shanghai", "facts": NOTHING_FACTS}
+            "/v1/eligibility", json={"jurisdiction": "shanghai", "facts": REGISTRATION_FACTS}
         )
         assert_problem(refused, 422, "invalid_input", field="jurisdiction")
         assert client.get("/v1/jurisdictions").json() == {"jurisdictions": ["chengdu"]}

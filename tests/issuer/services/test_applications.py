@@ -21,7 +21,9 @@ from issuer.services.applications import (
     reject_application,
     submit_application,
 )
-from tests.issuer.helpers import NOTHING_FACTS, FakeClock, application_body
+from permit_cli.demo.applicants import REGISTRATION_FACTS
+from tests.clock import FakeClock
+from tests.issuer.helpers import application_body
 from wire.errors import Conflict, InvalidInput, ServiceUnavailable
 
 SERVED = ("shanghai", "chengdu")
@@ -67,14 +69,14 @@ def test_submission_is_all_or_nothing(engine: Engine, clock: FakeClock) -> None:
 def test_eligibility_errors_name_the_request_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         evaluate_eligibility(
-            jurisdiction="shanghai", facts={**NOTHING_FACTS, "studying": "no"}, served=SERVED
+            jurisdiction="shanghai", facts={**REGISTRATION_FACTS, "studying": "no"}, served=SERVED
         )
     assert caught.value.field == "facts.studying"
     with pytest.raises(InvalidInput) as caught:
         evaluate_eligibility(jurisdiction="shanghai", facts=None, served=SERVED)
     assert caught.value.field == "facts"
     with pytest.raises(InvalidInput) as caught:
-        evaluate_eligibility(jurisdiction="national", facts=NOTHING_FACTS, served=SERVED)
+        evaluate_eligibility(jurisdiction="national", facts=REGISTRATION_FACTS, served=SERVED)
     assert caught.value.field == "jurisdiction"
 
 

@@ -14,8 +14,8 @@ from issuer.ratelimit import LoginThrottle, MemoryFailureStore
 from issuer.security import Passwords
 from issuer.services.officers import create_officer, disable_officer, login, resolve_principal
 from issuer.settings import IssuerSettings
+from tests.clock import FakeClock
 from tests.issuer.conftest import OfficerFactory, make_settings
-from tests.issuer.helpers import FakeClock
 from wire.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound
 
 

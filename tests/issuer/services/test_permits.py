@@ -35,7 +35,8 @@ from issuer.services.permits import (
     revoke_permit,
     suspend_permit,
 )
-from tests.issuer.helpers import FakeClock, application_body
+from tests.clock import FakeClock
+from tests.issuer.helpers import application_body
 from wire.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 JURISDICTIONS = ("shanghai", "chengdu")
