@@ -16,19 +16,19 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from keys.trustlist import build_trust_list
 from tests.hostile import HOLDER_EDDSA, ISSUER_ES256, NOW, HostileIssuer, changed, jws
 from tests.verifier.conftest import StatusServer
+from tests.verifier.conftest import serve_status as serve_status_on
 from tests.verifier.service.conftest import CANARIES as SERVICE_CANARIES
 from tests.wire.conftest import CLAIMS, issue
 from verifier.service.accounts import hash_key, new_account_key
@@ -87,39 +87,15 @@ def kid(key: PrivateKey) -> str:
 def serve_status() -> Iterator[tuple[StatusServer, int]]:
     """A session-long loopback status server (the verifier tests' one is per test).
 
-    Serves ``routes`` and records every request path, like the function-scoped fixture in
-    ``tests/verifier/conftest.py``; a session needs its own because building a service per case
-    would cost more than the whole suite may.
+    The same server as the function-scoped fixture in ``tests/verifier/conftest.py``, started
+    once per session: building a service per case would cost more than the whole suite may.
     """
     state = StatusServer()
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            with lock:
-                state.requests.append(self.path)
-                code, headers, body = state.routes.get(self.path, (404, {}, b""))
-            self.send_response(code)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = httpd.server_address[1]
-    state.base = f"http://127.0.0.1:{port}/"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with serve_status_on(state) as base:
+        state.base = base
+        port = urlsplit(base).port
+        assert port is not None
         yield state, port
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @dataclass

@@ -39,12 +39,18 @@ class StatusServer:
 
 @contextmanager
 def serve_status(state: StatusServer) -> Iterator[str]:
-    """Serve ``state.routes`` on a loopback port, recording requests; yields the base URL."""
+    """Serve ``state.routes`` on a loopback port, recording requests; yields the base URL.
+
+    Requests are handled on threads (verifications may fetch concurrently), so recording and
+    route lookup hold one lock.
+    """
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            state.requests.append(self.path)
-            code, headers, body = state.routes.get(self.path, (404, {}, b""))
+            with lock:
+                state.requests.append(self.path)
+                code, headers, body = state.routes.get(self.path, (404, {}, b""))
             self.send_response(code)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -14,9 +14,9 @@ import hashlib
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -33,6 +33,7 @@ from issuer.models import (
     Transition,
 )
 from keys.ring import KeyRing
+from tests.faults.outage_service import count_rows
 from tests.issuer.wallet import ISSUER, STATUS_MEDIA_TYPE
 from wire.jws import ALGORITHMS
 from wire.statuslist import StatusList as WireStatusList
@@ -126,11 +127,6 @@ def moves(engine: Engine, permit_id: str, action: str) -> int:
     return len(rows)
 
 
-def _count(engine: Engine, model: type[Any], *where: Any) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
-
-
 def assert_approval_left_nothing(engine: Engine, application_id: uuid.UUID, events: int) -> None:
     """An approval cut off before its commit left no trace: still ``submitted``, no transition,
     no offer, no new audit event (``events`` is the count before), the chain intact."""
@@ -138,9 +134,9 @@ def assert_approval_left_nothing(engine: Engine, application_id: uuid.UUID, even
         application = session.get(Application, application_id)
         assert application is not None
         assert application.state == "submitted"
-    assert _count(engine, Transition) == 0
-    assert _count(engine, CredentialOffer) == 0
-    assert _count(engine, AuditEvent) == events
+    assert count_rows(engine, Transition) == 0
+    assert count_rows(engine, CredentialOffer) == 0
+    assert count_rows(engine, AuditEvent) == events
     assert_audit_consistent(engine)
 
 
@@ -151,6 +147,6 @@ def assert_retry_approves_once(
     retry = client.post(approve, json=body, headers=headers)
     assert retry.status_code == 200, retry.text
     assert retry.json()["state"] == "approved"
-    assert _count(engine, Transition, col(Transition.action) == "approve") == 1
-    assert _count(engine, CredentialOffer) == 1
+    assert count_rows(engine, Transition, col(Transition.action) == "approve") == 1
+    assert count_rows(engine, CredentialOffer) == 1
     assert_audit_consistent(engine)

@@ -28,9 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from issuer.models import Application, AuditEvent, Batch, BatchUpload
 from issuer.settings import IssuerSettings
@@ -38,6 +36,7 @@ from keys.ring import KeyRing
 from tests.clock import FakeClock
 from tests.faults.issuer.invariants import assert_audit_consistent
 from tests.faults.killing import issuer_process
+from tests.faults.outage_service import count_rows
 from tests.issuer.batch_helpers import (
     EmployerHandle,
     csv_text,
@@ -73,11 +72,6 @@ def post_upload(http: httpx.Client, employer: EmployerHandle) -> httpx.Response:
     )
 
 
-def count(engine: Engine, model: type[object]) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
-
-
 def test_kill_9_inside_the_upload_leaves_nothing_and_the_retry_is_taken_once(
     db_url: str,
     engine: Engine,
@@ -88,7 +82,7 @@ def test_kill_9_inside_the_upload_leaves_nothing_and_the_retry_is_taken_once(
     ring: KeyRing,
 ) -> None:
     employer = make_employer(engine, settings, clock)
-    events = count(engine, AuditEvent)
+    events = count_rows(engine, AuditEvent)
     with (
         issuer_process(db_url, key_dir, clock(), "batch-upload") as child,
         child.http() as http,
@@ -100,15 +94,15 @@ def test_kill_9_inside_the_upload_leaves_nothing_and_the_retry_is_taken_once(
         with pytest.raises(httpx.TransportError):
             answer.result()
     for model in (Batch, BatchUpload, Application):
-        assert count(engine, model) == 0, model
-    assert count(engine, AuditEvent) == events
+        assert count_rows(engine, model) == 0, model
+    assert count_rows(engine, AuditEvent) == events
 
     restarted = make_client(ring=ring)
     accepted = upload(restarted, employer, upload_text())
     assert accepted.status_code == 202, accepted.text
     status = wait_for_batch(restarted, employer, accepted.json()["id"])
     assert (status["done"], status["failed"]) == (len(VALID_ROWS), len(BAD_ROWS))
-    assert count(engine, Batch) == 1
+    assert count_rows(engine, Batch) == 1
     assert_complete(engine, uuid.UUID(accepted.json()["id"]))
     assert_audit_consistent(engine)
 
