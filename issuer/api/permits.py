@@ -23,6 +23,7 @@ from issuer.api.deps import MAX_OFFSET, NowDep, PrincipalDep, SessionDep
 from issuer.api.offers import OfferPublic
 from issuer.api.publishing import PublisherDep
 from issuer.authz import Principal
+from issuer.lifecycle import PermitAction
 from issuer.models.applications import Application, ResidenceAddress
 from issuer.models.permits import Credential, CredentialPublic, Permit, PermitPublic
 from issuer.services import endorsements, permits
@@ -109,9 +110,6 @@ def get_permit(permit_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
     return _detail(session, permit)
 
 
-StatusMove = Callable[..., Permit]
-
-
 @dataclass(frozen=True, slots=True)
 class _StatusMoves:
     """A supervisor's status moves in one request; the lists are republished after the commit."""
@@ -122,13 +120,14 @@ class _StatusMoves:
     background: BackgroundTasks
     publish: Callable[[], None]
 
-    def apply(self, move: StatusMove, *, permit_id: uuid.UUID, body: ReasonRequest) -> Permit:
-        """Run ``move`` (a :mod:`issuer.services.permits` status move); a background task runs
-        after the response is sent, so the publisher sees the committed entries."""
-        permit = move(
+    def apply(self, action: PermitAction, *, permit_id: uuid.UUID, body: ReasonRequest) -> Permit:
+        """Make the move; a background task runs after the response is sent, so the publisher
+        sees the committed entries."""
+        permit = permits.change_permit_status(
             session=self.session,
             principal=self.principal,
             permit_id=permit_id,
+            action=action,
             reason=body.reason,
             now=self.now,
         )
@@ -152,19 +151,19 @@ _MovesDep = Annotated[_StatusMoves, Depends(_status_moves)]
 @router.post("/{permit_id}/suspend", response_model=PermitPublic)
 def suspend(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``active -> suspended`` (supervisor + TOTP): every live credential reads SUSPENDED."""
-    return moves.apply(permits.suspend_permit, permit_id=permit_id, body=body)
+    return moves.apply(PermitAction.SUSPEND, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/reinstate", response_model=PermitPublic)
 def reinstate(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``suspended -> active`` (supervisor + TOTP): live credentials read VALID again."""
-    return moves.apply(permits.reinstate_permit, permit_id=permit_id, body=body)
+    return moves.apply(PermitAction.REINSTATE, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/revoke", response_model=PermitPublic)
 def revoke(permit_id: uuid.UUID, body: ReasonRequest, moves: _MovesDep) -> Permit:
     """``active | suspended -> revoked`` (supervisor + TOTP; final): credentials read INVALID."""
-    return moves.apply(permits.revoke_permit, permit_id=permit_id, body=body)
+    return moves.apply(PermitAction.REVOKE, permit_id=permit_id, body=body)
 
 
 @router.post("/{permit_id}/renew", response_model=PermitChangePublic)

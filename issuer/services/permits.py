@@ -36,6 +36,7 @@ from wire.errors import Conflict, NotFound
 
 __all__ = [
     "SYSTEM_ACTOR",
+    "change_permit_status",
     "expire_permit",
     "get_permit",
     "reinstate_permit",
@@ -75,7 +76,7 @@ def set_live_credential_status(
     return set_entries(session=session, entries=rows, value=value, now=now)
 
 
-def _officer_move(
+def change_permit_status(
     *,
     session: Session,
     principal: Principal,
@@ -84,7 +85,8 @@ def _officer_move(
     reason: str,
     now: datetime,
 ) -> Permit:
-    """An officer's status move: a supervisor with TOTP, in the permit's jurisdiction."""
+    """An officer's status move (``action``: suspend, reinstate or revoke): a supervisor with
+    TOTP, in the permit's jurisdiction; the live credentials' status entries follow the state."""
     require_permission(principal, Permission.CHANGE_PERMIT_STATUS)
     require_mfa(principal)
     permit = get_permit(session=session, principal=principal, permit_id=permit_id, lock=True)
@@ -117,14 +119,14 @@ def _apply(
         set_live_credential_status(session=session, permit_id=permit.id, value=value, now=now)
 
 
-# The officers' moves differ only in their action: each is called as
+# :func:`change_permit_status` with its action bound, each called as
 # ``suspend_permit(*, session, principal, permit_id, reason, now) -> Permit``.
 #: ``active -> suspended``; live credentials become SUSPENDED.
-suspend_permit: Final = partial(_officer_move, action=PermitAction.SUSPEND)
+suspend_permit: Final = partial(change_permit_status, action=PermitAction.SUSPEND)
 #: ``suspended -> active``; live credentials become VALID again.
-reinstate_permit: Final = partial(_officer_move, action=PermitAction.REINSTATE)
+reinstate_permit: Final = partial(change_permit_status, action=PermitAction.REINSTATE)
 #: ``active | suspended -> revoked`` (final); live credentials become INVALID.
-revoke_permit: Final = partial(_officer_move, action=PermitAction.REVOKE)
+revoke_permit: Final = partial(change_permit_status, action=PermitAction.REVOKE)
 
 
 def expire_permit(*, session: Session, permit_id: uuid.UUID, now: datetime) -> Permit:
