@@ -3,7 +3,7 @@
 The configuration is the one ``permit serve all`` writes and starts (:mod:`permit_cli.serve_all`:
 encrypted issuer key ring and passphrase file, signed trust list naming the issuer's keys and
 status prefix, the services' environments), so the load test runs what a person clicking
-through the demo runs; the fresh database comes from :mod:`bench.issuer` (a migrated SQLite
+through the demo runs; the fresh database comes from :mod:`bench.issuer_db` (a migrated SQLite
 file, or a PostgreSQL schema of its own, dropped afterwards). On top: supervisor officers
 (password + TOTP, as ``permit officer create`` makes them; one session per issuer user, opened
 here one after the other since an officer logs in once per shift), a landlord verifier
@@ -38,7 +38,7 @@ from bench.combined_flows import (
     verify,
 )
 from bench.http_steps import httpx_send
-from bench.issuer import postgres_engine, postgres_reachable, sqlite_engine
+from bench.issuer_db import postgres_engine, postgres_reachable, sqlite_engine
 from bench.loadgen import free_port, redis_reachable
 from issuer.db import session_scope, utcnow
 from issuer.models import OfficerCreate

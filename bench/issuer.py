@@ -7,10 +7,11 @@
 Everything runs the service layer in-process — exactly what the HTTP routes call, one
 transaction per route call, committed — on a fresh SQLite file (WAL, ``synchronous=NORMAL``:
 the production settings of :mod:`issuer.db`) and, when reachable, on PostgreSQL at
-127.0.0.1:5432/test. Applications are submitted beforehand (intake is not issuance). Every
-issued credential is verified afterwards (outside the timing) with the real verification
-pipeline, status indices are checked unique and the audit chain is verified, so a figure can
-only come from complete, valid issuance.
+127.0.0.1:5432/test (both from :mod:`bench.issuer_db`). Applications are submitted beforehand
+(intake is not issuance). Every issued credential is verified afterwards (outside the timing,
+:mod:`bench.issuer_verify`) with the real verification pipeline, status indices are checked
+unique and the audit chain is verified, so a figure can only come from complete, valid
+issuance.
 
 **Single-request flow** (``permits/s``): one permit through the wallet's four requests, each its
 own transaction: approve (+ credential offer) → token (redeem the pre-authorized code and PIN)
@@ -36,32 +37,25 @@ import argparse
 import json
 import secrets
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psycopg
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bench.applicants import application as _application
-from issuer.audit import verify_stored_chain
+from bench.issuer_db import postgres_engine, postgres_reachable, sqlite_engine
+from bench.issuer_verify import verify_issued
 from issuer.authz import Principal
-from issuer.db import create_engine_for, session_scope
-from issuer.migrate import upgrade
+from issuer.db import session_scope
 from issuer.models import Batch, Employer, Role, StatusList, metadata
 from issuer.services.applications import submit_application
 from issuer.services.bulk import approve_batch
 from issuer.services.offers import approve_with_offer
 from issuer.services.oid4vci import issue_credentials, new_nonce, redeem_pre_authorized_code
-from issuer.services.status_lists import status_list_prefix
 from issuer.services.status_tokens import rebuild_list
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
@@ -74,14 +68,9 @@ from wire.oid4vci import (
     parse_offer_uri,
 )
 from wire.oid4vci import TokenRequest as WireTokenRequest
-from wire.presentation import create_presentation
-from wire.profiles import Profile, load_profiles
 from wire.statuslist import StatusList as WireStatusList
 from wire.statuslist import build_status_list_token
-from wire.trust import TrustList, status_uri_allowed
-from wire.verify import IssuerTrust, check_presentation
 
-POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)
 
 
@@ -161,85 +150,6 @@ def _submit(
                 session.add(application)
             ids.append(application.id)
     return ids
-
-
-class _DatabaseStatus:
-    """Status entries straight from the allocation table (no status endpoint in-process)."""
-
-    def __init__(self, engine: Engine, settings: IssuerSettings) -> None:
-        self._engine = engine
-        self._prefix = status_list_prefix(settings)
-
-    def __call__(self, issuer: IssuerTrust, *, uri: str, idx: int, now: int) -> int:
-        del issuer, now
-        allocations = metadata.tables["status_allocation"]
-        statement = select(allocations.c.status).where(
-            allocations.c.list_id == int(uri.removeprefix(self._prefix)),
-            allocations.c.idx == idx,
-        )
-        with Session(self._engine) as session:
-            return int(session.execute(statement).scalar_one())
-
-
-def verify_issued(
-    engine: Engine,
-    settings: IssuerSettings,
-    ring: KeyRing,
-    issued: list[tuple[str, PrivateKey | None]],
-    now: datetime,
-) -> dict[str, Any]:
-    """Check, outside the timing, what a run wrote: every credential verifies with the real
-    pipeline (key-bound ones with a KB-JWT, paper ones for a paper profile), no status entry
-    is shared, and the audit chain is intact."""
-    entry = {
-        "iss": settings.issuer_url,
-        "name": "bench",
-        "region_code": "310000",
-        "jwks": ring.jwks(),
-        "status_list_prefixes": [status_list_prefix(settings)],
-    }
-    directory = TrustList.from_json(
-        {"version": 1, "issuers": [entry]}, allow_insecure_loopback=True
-    )
-    lookup = _DatabaseStatus(engine, settings)
-    profiles = load_profiles()
-    bound = Profile("any", (), paper=False, verifier_bound=False)
-    valid = 0
-    for credential, key in issued:
-        profile = bound if key is not None else profiles["landlord"]
-        paths = ["permit_no", "name"] if key is not None else list(profile.claims)
-        presentation = create_presentation(
-            credential, paths, holder_key=key, nonce=uuid.uuid4().hex, iat=int(now.timestamp())
-        )
-        result = check_presentation(
-            presentation,
-            profile=profile,
-            directory=directory,
-            now=int(now.timestamp()),
-            status_lookup=lookup,
-            uri_allowed=lambda uri, prefixes: status_uri_allowed(
-                uri, prefixes, allow_insecure_loopback=True
-            ),
-        )
-        valid += result.valid and result.status == "valid"
-    credentials = metadata.tables["credential"]
-    with Session(engine) as session:
-        stored, distinct = session.execute(
-            select(
-                func.count(),
-                func.count(
-                    func.distinct(credentials.c.status_list_id * 2**24 + credentials.c.status_idx)
-                ),
-            ).select_from(credentials)
-        ).one()
-        chain = verify_stored_chain(session)
-    if valid != len(issued) or stored != distinct or not chain.ok:
-        raise AssertionError(f"issued {len(issued)}, valid {valid}, chain {chain}")
-    return {
-        "verified": valid,
-        "unique_status_entries": int(distinct),
-        "audit_events": chain.checked,
-    }
 
 
 def bench_issuance(engine: Engine, settings: IssuerSettings, n: int) -> dict[str, Any]:
@@ -384,50 +294,6 @@ def bench_status_list(
         "build_and_sign_ms": round(pure * 1000, 1),
         "token_chars": len(token),
     }
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[tuple[Engine, IssuerSettings]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = IssuerSettings.load(
-            environment="test", database_url=f"sqlite:///{Path(tmp) / 'bench.db'}"
-        )
-        engine = create_engine_for(settings)
-        upgrade(engine)
-        try:
-            yield engine, settings
-        finally:
-            engine.dispose()
-
-
-def postgres_reachable() -> bool:
-    try:
-        with psycopg.connect(POSTGRES_DSN, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError:
-        return False
-    return True
-
-
-@contextmanager
-def postgres_engine() -> Iterator[tuple[Engine, IssuerSettings]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        settings = IssuerSettings.load(
-            environment="test",
-            database_url=f"{POSTGRES_DSN}?options=-csearch_path%3D{schema}",
-        )
-        engine = create_engine_for(settings)
-        upgrade(engine)
-        try:
-            yield engine, settings
-        finally:
-            engine.dispose()
-    finally:
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def run(n: int, *, chunk: int, postgres: bool) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import psycopg
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, func, text
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, select
 
 __all__ = [
     "BACKENDS",
@@ -32,6 +33,7 @@ __all__ = [
     "POSTGRES_URL",
     "DatabaseFixtures",
     "ServiceDatabase",
+    "count_rows",
     "database_fixtures",
     "postgres_unreachable",
     "truncate_tables",
@@ -45,6 +47,12 @@ BACKENDS = [
 ]
 
 SettingsT = TypeVar("SettingsT")
+
+
+def count_rows(engine: Engine, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` (matching ``where``) the database holds right now."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Token Status List (draft-ietf-oauth-status-list-20): the referenced token and its list, together.
 
-``tests/wire/test_statuslist.py`` already covers the encoding vectors (1/2/4/8 bits, decode
+``tests/wire/test_statuslist_vectors.py`` already covers the encoding vectors (1/2/4/8 bits, decode
 and encode) and the Status List Token example on its own. This module covers what needs both
 halves: the Sect. 6.2 SD-JWT that references index 0 of ``https://example.com/statuslists/1``
 and the Sect. 8.2 token for that list, which together say INVALID; and the same spec token

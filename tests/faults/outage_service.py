@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
 
 from tests.faults.outage import DatabaseOutage, database_outage
 
@@ -24,7 +23,6 @@ __all__ = [
     "AppOn",
     "Service",
     "check_connect_timeouts",
-    "count_rows",
     "service_through_outage",
     "serving",
 ]
@@ -59,11 +57,6 @@ def service_through_outage(db_url: str, app_on: AppOn) -> Iterator[Service]:
         engine, app = app_on(outage.url)
         with serving(engine, app) as client:
             yield Service(client, engine, outage)
-
-
-def count_rows(engine: Engine, model: Any, *where: Any) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
 
 
 def check_connect_timeouts(url: str, engine_for: Callable[[str], Engine], default: object) -> None:

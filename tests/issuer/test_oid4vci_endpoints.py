@@ -23,6 +23,7 @@ from issuer.models import (
     Permit,
 )
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.issuer.conftest import OfficerFactory, Sessions
 from tests.issuer.wallet import (
     ISSUER,
@@ -30,7 +31,6 @@ from tests.issuer.wallet import (
     access_token,
     approve,
     c_nonce,
-    count,
     credential_request,
     holder_key,
     oauth_error,
@@ -60,7 +60,7 @@ class TestToken:
         oauth_error(redeem(client, code, wrong), 400, "invalid_grant")
         # Limit reached: even the right PIN is refused now, and nothing was issued.
         oauth_error(redeem(client, code, approved.offer["tx_code"]), 400, "invalid_grant")
-        assert count(engine, AccessToken) == 0
+        assert count_rows(engine, AccessToken) == 0
 
     def test_right_pin_after_a_wrong_one(
         self, client: TestClient, sessions: Sessions, make_officer: OfficerFactory
@@ -81,7 +81,7 @@ class TestToken:
         assert body["expires_in"] == 300
         again = redeem(client, approved.wire_offer.pre_authorized_code, approved.offer["tx_code"])
         oauth_error(again, 400, "invalid_grant")
-        assert count(engine, AccessToken) == 1
+        assert count_rows(engine, AccessToken) == 1
         with Session(engine) as session:
             offer = session.exec(select(CredentialOffer)).one()
             assert offer.redeemed
@@ -247,9 +247,9 @@ class TestNonceAndCredential:
             first = access_token(client, other.offer)
             assert credential_request(client, first, [proof(key, nonce, clock)]).status_code == 200
             proofs = [proof(holder_key(), nonce, clock)]
-        before = count(engine, Credential)
+        before = count_rows(engine, Credential)
         oauth_error(credential_request(client, token, proofs), 400, error)
-        assert count(engine, Credential) == before
+        assert count_rows(engine, Credential) == before
         with Session(engine) as session:
             application = session.get(Application, uuid.UUID(approved.application_id))
             assert application is not None

@@ -15,9 +15,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from sqlalchemy import func
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from tests.clock import FakeClock
 from tests.issuer.helpers import application_body
@@ -295,11 +292,6 @@ def oauth_error(response: Any, status: int, error: str) -> None:
     body = response.json()
     assert body["error"] == error
     assert set(body) == {"error", "error_description"}
-
-
-def count(engine: Engine, model: Any) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
 
 
 def payload_of(credential: str) -> dict[str, Any]:

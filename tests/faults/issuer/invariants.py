@@ -33,7 +33,7 @@ from issuer.models import (
     Transition,
 )
 from keys.ring import KeyRing
-from tests.faults.outage_service import count_rows
+from tests.databases import count_rows
 from tests.issuer.wallet import ISSUER, STATUS_MEDIA_TYPE
 from wire.jws import ALGORITHMS
 from wire.statuslist import StatusList as WireStatusList

@@ -27,6 +27,7 @@ from issuer.api.app import create_app
 from issuer.db import PG_CONNECT_TIMEOUT_SECONDS, create_engine_for
 from issuer.models import Application, AuditEvent
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.faults.issuer.invariants import (
     assert_approval_left_nothing,
     assert_audit_consistent,
@@ -43,7 +44,6 @@ from tests.faults.outage import (
 from tests.faults.outage_service import (
     Service,
     check_connect_timeouts,
-    count_rows,
     service_through_outage,
     serving,
 )

@@ -34,9 +34,9 @@ from issuer.models import Application, AuditEvent, Batch, BatchUpload
 from issuer.settings import IssuerSettings
 from keys.ring import KeyRing
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.faults.issuer.invariants import assert_audit_consistent
 from tests.faults.killing import issuer_process
-from tests.faults.outage_service import count_rows
 from tests.issuer.batch_helpers import (
     EmployerHandle,
     csv_text,

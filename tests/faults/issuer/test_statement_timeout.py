@@ -38,6 +38,7 @@ from issuer.services.batches import accept_batch
 from issuer.services.employers import EmployerPrincipal
 from issuer.worker import BatchWorker
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.faults.issuer.invariants import (
     assert_approval_left_nothing,
     assert_audit_consistent,
@@ -49,7 +50,7 @@ from tests.faults.outage import (
     log_texts,
     record_database_errors,
 )
-from tests.faults.outage_service import count_rows, serving
+from tests.faults.outage_service import serving
 from tests.issuer.batch_helpers import (
     DEADLINE_SECONDS,
     csv_text,

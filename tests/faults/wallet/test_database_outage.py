@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.faults.outage import (
     BUSY_TIMEOUT_SECONDS,
     assert_no_personal_data,
@@ -29,7 +30,6 @@ from tests.faults.outage import (
 from tests.faults.outage_service import (
     Service,
     check_connect_timeouts,
-    count_rows,
     service_through_outage,
     serving,
 )

@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from tests.clock import FakeClock
+from tests.databases import count_rows
 from tests.faults.outage import assert_unavailable
-from tests.faults.outage_service import count_rows, serving
+from tests.faults.outage_service import serving
 from tests.servicekit.postgres import TIMEOUTS, Timeouts, held_lock, server_errors
 from tests.wallet.conftest import Holders, make_settings, receive
 from tests.wallet.fake_issuer import FakeIssuer, build_app
