@@ -11,7 +11,6 @@ import functools
 import logging
 import secrets
 import shutil
-import socket
 import ssl
 import tempfile
 from collections.abc import Callable, Iterator
@@ -28,22 +27,10 @@ import redis
 from tests.adversarial.netguard import Connections, guard
 from tests.adversarial.surfaces import CliSurface, PipelineSurface, ServiceSurface
 from tests.adversarial.world import NOW, World, serve_status
+from tests.redis_service import REDIS_URL, redis_reachable
 from tests.verifier.service.conftest import TestClient
 from verifier.service.app import create_app
 from verifier.service.settings import VerifierSettings
-
-REDIS = ("127.0.0.1", 6379)
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_reachable() -> bool:
-    """As ``tests/verifier/service/test_replay_redis.py`` decides (not imported from there: a
-    test module imported by a conftest would lose pytest's assertion rewriting)."""
-    try:
-        with socket.create_connection(REDIS, timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +69,7 @@ def service(world: World) -> Iterator[ServiceSurface]:
 def workers(world: World) -> Iterator[ServiceSurface]:
     """Two service instances that share nothing but Redis (DESIGN §3: one replay cache for all
     workers of a verifier)."""
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip("Redis on 127.0.0.1:6379 is not reachable")
     prefix = f"test:adversarial:{secrets.token_hex(6)}:"
     settings = _settings(world, redis_url=REDIS_URL, redis_prefix=prefix)

@@ -15,9 +15,10 @@ import pytest
 
 from tests.adversarial.case import CLI, PIPELINE, SERVICE, WORKERS, Case
 from tests.adversarial.catalogue import on
-from tests.adversarial.conftest import REDIS, Observed
+from tests.adversarial.conftest import Observed
 from tests.adversarial.surfaces import CliSurface, Outcome, PipelineSurface, ServiceSurface
 from tests.adversarial.world import CANARIES, Ctx
+from tests.redis_service import REDIS_ADDRESS
 
 Observe = Callable[..., AbstractContextManager[Observed]]
 
@@ -62,7 +63,7 @@ def check(case: Case, surface: str, outcome: Outcome, ctx: Ctx, seen: Observed) 
         assert len(seen.requests) <= (2 if surface == WORKERS else 1)
     else:
         assert seen.requests == []
-        assert [c for c in seen.connections.connects if c[:2] != REDIS] == []
+        assert [c for c in seen.connections.connects if c[:2] != REDIS_ADDRESS] == []
     # 5. Logs: no personal data, no nonce, however deep the logging.
     hidden = [*CANARIES, ctx.nonce]
     for line in seen.logs:
@@ -95,6 +96,6 @@ def test_cli(case: Case, cli_surface: CliSurface, observe: Observe) -> None:
 @pytest.mark.parametrize("case", on(WORKERS), ids=_ids(on(WORKERS)))
 def test_workers(case: Case, workers: ServiceSurface, observe: Observe) -> None:
     """Replays whose first presentation was accepted by another service instance."""
-    with observe(REDIS) as seen:
+    with observe(REDIS_ADDRESS) as seen:
         outcome, ctx = workers.run(case)
     check(case, WORKERS, outcome, ctx, seen)

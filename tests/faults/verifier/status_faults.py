@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import pytest
+
 from tests.faults.proxy import CuttableProxy
 from tests.verifier.conftest import StatusServer, serve_status
 
@@ -19,6 +21,7 @@ __all__ = [
     "DROPPED",
     "FAULTS",
     "HTTP_TIMEOUT_SECONDS",
+    "OFFLINE_CACHE_CASES",
     "STATUS_TYPE",
     "Fault",
     "StatusFaults",
@@ -29,6 +32,15 @@ STATUS_TYPE: Final = "application/statuslist+jwt"
 #: The verifiers' status fetch timeout in these tests: what a hanging server costs a request.
 #: Short, but with room for a loaded machine: a working fetch must never hit it.
 HTTP_TIMEOUT_SECONDS: Final = 1.0
+
+
+#: Offline, from a cached token (DESIGN §4): (its ``exp`` after issue, its age, the accepted
+#: maximum age, the expected reason) — the CLI and the service must answer each the same.
+OFFLINE_CACHE_CASES: Final = [
+    pytest.param(3600, 1000, 1800, None, id="past-ttl-within-max-age"),
+    pytest.param(3600, 1801, 1800, "status_unavailable", id="beyond-max-age"),
+    pytest.param(600, 600, 86_400, "status_invalid", id="past-exp"),
+]
 
 
 @dataclass(frozen=True)

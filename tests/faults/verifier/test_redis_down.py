@@ -10,7 +10,6 @@ Redis at 127.0.0.1:6379 is reached through a cuttable proxy and disappears while
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -19,23 +18,10 @@ import redis
 
 from tests.faults.outage import assert_unavailable
 from tests.faults.proxy import CuttableProxy, cuttable_proxy
+from tests.redis_service import REDIS_ADDRESS, needs_redis
 from tests.verifier.service.conftest import Federation, TestClient
 
-REDIS_ADDRESS = ("127.0.0.1", 6379)
-
-
-def _reachable() -> bool:
-    try:
-        with socket.create_connection(REDIS_ADDRESS, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(not _reachable(), reason="Redis on 127.0.0.1:6379 is not reachable"),
-]
+pytestmark = needs_redis()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from tests.faults.verifier.status_faults import (
     DROPPED,
     FAULTS,
     HTTP_TIMEOUT_SECONDS,
+    OFFLINE_CACHE_CASES,
     STATUS_TYPE,
     Fault,
     StatusFaults,
@@ -122,14 +123,7 @@ def test_online_a_cached_list_serves_while_fresh_then_the_outage_shows(
     assert verify_at(world, later).reason is None
 
 
-@pytest.mark.parametrize(
-    ("exp_in", "age", "max_age", "reason"),
-    [
-        pytest.param(3600, 1000, 1800, None, id="past-ttl-within-max-age"),
-        pytest.param(3600, 1801, 1800, "status_unavailable", id="beyond-max-age"),
-        pytest.param(600, 600, 86_400, "status_invalid", id="past-exp"),
-    ],
-)
+@pytest.mark.parametrize(("exp_in", "age", "max_age", "reason"), OFFLINE_CACHE_CASES)
 def test_offline_the_cache_serves_within_its_bounds_and_nothing_is_fetched(
     world: World,
     status_faults: StatusFaults,

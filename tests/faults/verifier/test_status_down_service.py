@@ -20,6 +20,7 @@ from tests.faults.verifier.status_faults import (
     DROPPED,
     FAULTS,
     HTTP_TIMEOUT_SECONDS,
+    OFFLINE_CACHE_CASES,
     Fault,
     StatusFaults,
 )
@@ -95,14 +96,7 @@ def test_a_cached_list_outlives_failed_refreshes_until_its_ttl(
         assert verify(client, federation)["valid"] is True
 
 
-@pytest.mark.parametrize(
-    ("exp_in", "age", "max_age", "reason"),
-    [
-        pytest.param(3600, 1000, 1800, None, id="past-ttl-within-max-age"),
-        pytest.param(3600, 1801, 1800, "status_unavailable", id="beyond-max-age"),
-        pytest.param(600, 600, 86_400, "status_invalid", id="past-exp"),
-    ],
-)
+@pytest.mark.parametrize(("exp_in", "age", "max_age", "reason"), OFFLINE_CACHE_CASES)
 def test_offline_the_cache_serves_within_its_bounds_and_nothing_is_fetched(
     federation: Federation,
     status_faults: StatusFaults,

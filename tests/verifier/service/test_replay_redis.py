@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,26 +19,13 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
+from tests.redis_service import REDIS_URL, needs_redis
 from tests.verifier.service.conftest import Federation, TestClient
 from tests.verifier.service.process import verifier_process
 from tests.verifier.service.test_requests_api import bound_presentation, wallet_view
 from wire.vprequest import vp_token_form
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(not _reachable(), reason="Redis on 127.0.0.1:6379 is not reachable"),
-]
+pytestmark = needs_redis()
 
 
 @pytest.fixture
