@@ -1,11 +1,11 @@
 """Shared pieces of the conformance harness: vector loading, strict JSON comparison, stubs.
 
-The vectors (``shared/vectors``, see its README) carry the specs' published example keys and
-issuers that are not in any trust list, so the full verifier is driven through small stubs of
-its protocols (:class:`~wire.verify.IssuerDirectory`, :class:`~wire.verify.StatusLookup`)
-rather than through ``wire.trust.TrustList``: the spec keys use ``kid`` values such as
-``doc-signer-05-25-2022`` and ``12``, which a real trust list refuses (DESIGN §5 wants the
-RFC 7638 thumbprint).
+The vectors (``tests/fixtures/vectors``, a copy of ``shared/vectors``; see its README) carry the
+specs' published example keys and issuers that are not in any trust list, so the full verifier
+is driven through small stubs of its protocols (:class:`~wire.verify.IssuerDirectory`,
+:class:`~wire.verify.StatusLookup`) rather than through ``wire.trust.TrustList``: the spec keys
+use ``kid`` values such as ``doc-signer-05-25-2022`` and ``12``, which a real trust list refuses
+(DESIGN §5 wants the RFC 7638 thumbprint).
 """
 
 from __future__ import annotations
@@ -62,12 +62,12 @@ uri_allowed = functools.partial(status_uri_allowed, allow_insecure_loopback=Fals
 
 
 def load_vector_json(relative: str) -> Any:
-    """Parse one JSON file below ``shared/vectors``."""
+    """Parse one JSON file below ``tests/fixtures/vectors``."""
     return json.loads((vectors_dir() / relative).read_text("utf-8"))
 
 
 def load_vector_yaml(relative: str) -> Any:
-    """Parse one plain YAML file (no ``!sd`` tags) below ``shared/vectors``."""
+    """Parse one plain YAML file (no ``!sd`` tags) below ``tests/fixtures/vectors``."""
     return yaml.safe_load((vectors_dir() / relative).read_text("utf-8"))
 
 

@@ -1,6 +1,6 @@
 """RFC 9901 (SD-JWT) vectors: disclosure digests and the spec's compact serializations.
 
-Data: ``shared/vectors/sd-jwt-rfc9901/`` (README there). Every example is run through the
+Data: ``tests/fixtures/vectors/sd-jwt-rfc9901/`` (README there). Every example is run through the
 generic SD-JWT machinery the verifier itself uses (:func:`wire.sdjwt.split_presentation`,
 :func:`wire.jws.verify_signature`, :func:`wire.sdjwt.process_payload`,
 :func:`wire.presentation.sd_hash`) and then through the full SD-JWT VC verifier

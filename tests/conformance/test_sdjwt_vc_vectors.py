@@ -1,6 +1,6 @@
 """SD-JWT VC (draft-ietf-oauth-sd-jwt-vc) vectors: the examples of §2.3 and App. A.1 (PID).
 
-Data: ``shared/vectors/sd-jwt-vc/spec_examples.json`` (README there). All five examples are
+Data: ``tests/fixtures/vectors/sd-jwt-vc/spec_examples.json`` (README there). All five examples are
 positive SD-JWT VC cases (``typ`` ``dc+sd-jwt``, a ``vct``). They carry no ``x5c``, so the
 published example key is injected as the trusted key of their issuers. The generic checks
 (signature, §7.1 processing, KB-JWT) must pass on every example. The full verifier

@@ -3,7 +3,7 @@
 The tests are ``test_testcases_python.py`` and ``test_testcases_js.py``; this module holds
 what both use: loading each format, the holders, issuing, presenting and verifying.
 
-Data: ``shared/vectors/sd-jwt-python-testcases/`` and ``sd-jwt-js-testcases/`` (README
+Data: ``tests/fixtures/vectors/sd-jwt-python-testcases/`` and ``sd-jwt-js-testcases/`` (README
 there). The cases hold inputs and expected claims, no tokens, so each one is *issued* with the
 generic :func:`wire.sdjwt.conceal` (the ``!sd`` tags or the ``disclosureFrame`` translated into
 our frame format ``{"_sd": [names or indices], "<child>": {...}}``), signed with
